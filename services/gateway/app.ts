@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Registry } from 'prom-client';
+import { addOpsRoutes, asyncRoute } from '../common/http.ts';
+import type { Logger } from '../common/logger.ts';
+import { ResultCode, httpStatusOf, type Envelope } from '../protocol/codes.ts';
+import { encodeOrderMessage, MESSAGE_VERSION } from '../protocol/message.ts';
+import { formatCents } from '../protocol/money.ts';
+import { chargeRequestSchema, firstIssue, queryRequestSchema } from '../protocol/schemas.ts';
+import type { OrderView } from '../protocol/api.ts';
+import type { QueueProducer } from '../queue/transport.ts';
+import { admit } from './admission.ts';
+import { readBody } from './body.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { OrderServiceClient } from './orderServiceClient.ts';
+import type { RateLimiter } from './rateLimiter.ts';
+import type { StockCache } from './stockCache.ts';
+
+export interface GatewayDeps {
+  stock: StockCache;
+  producer: QueueProducer;
+  orders: OrderServiceClient;
+  rateLimiter: RateLimiter;
+  metrics: GatewayMetrics;
+  registry: Registry;
+  log: Logger;
+  topic: string;
+  maxBodyBytes: number;
+  maxInflightEnqueues: number;
+}
+
+interface QueuedOrder {
+  orderId: string;
+  chargeCents: number;
+  enqueuedAt: number;
+}
+
+const BODY_ERROR_CODE = {
+  too_large: ResultCode.BODY_TOO_LARGE,
+  unsupported_type: ResultCode.UNSUPPORTED_MEDIA_TYPE,
+  malformed: ResultCode.INVALID_PARAMS,
+} as const;
+
+/** The public API: POST /api/charge.do (flash-sale entry) and GET /api/query.do. */
+export function createGatewayApp(deps: GatewayDeps): Express {
+  const { stock, producer, orders, rateLimiter, metrics, log } = deps;
+  /** Who was queued for what (`${prodId}|${phone}`): one order per user and product, and QUEUED answers. */
+  const queued = new Map<string, QueuedOrder>();
+  let inflight = 0;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+
+  function answer<T>(res: Response, route: string, started: bigint, code: ResultCode, msg: string, data: T | null, status = httpStatusOf[code]) {
+    const envelope: Envelope<T> = { code, msg, data };
+    res.status(status).json(envelope);
+    metrics.requests.inc({ route, code });
+    metrics.requestDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  app.post('/api/charge.do', asyncRoute(async (req, res) => {
+    const started = process.hrtime.bigint();
+    const body = await readBody(req, deps.maxBodyBytes);
+    if (!body.ok) return answer(res, 'charge', started, BODY_ERROR_CODE[body.kind], body.reason, null);
+    const parsed = chargeRequestSchema.safeParse(body.fields);
+    if (!parsed.success) return answer(res, 'charge', started, ResultCode.INVALID_PARAMS, firstIssue(parsed.error), null);
+    const request = parsed.data;
+    const now = Date.now();
+    if (!rateLimiter.allow(request.userPhoneNum, now)) {
+      return answer(res, 'charge', started, ResultCode.RATE_LIMITED, 'too many requests for this user', null);
+    }
+    const key = `${request.prodId}|${request.userPhoneNum}`;
+    const decision = admit(request, { product: stock.get(request.prodId), alreadyQueued: queued.has(key), now });
+    if (!decision.admitted) return answer(res, 'charge', started, decision.code, decision.reason, null);
+    if (inflight >= deps.maxInflightEnqueues) {
+      return answer(res, 'charge', started, ResultCode.RATE_LIMITED, 'the gateway is at capacity, retry shortly', null);
+    }
+    if (!stock.take(request.prodId)) return answer(res, 'charge', started, ResultCode.SOLD_OUT, 'sold out', null);
+
+    const order: QueuedOrder = { orderId: randomUUID(), chargeCents: request.chargePrice, enqueuedAt: now };
+    queued.set(key, order);
+    inflight += 1;
+    const payload = encodeOrderMessage({
+      header: { version: MESSAGE_VERSION, topicName: deps.topic, enqueuedAt: now },
+      body: { orderId: order.orderId, userPhoneNo: request.userPhoneNum, prodId: request.prodId, chargeMoney: request.chargePrice },
+    });
+    const endEnqueue = metrics.enqueueDuration.startTimer();
+    try {
+      await producer.send(order.orderId, payload);
+    } catch (error) {
+      // Nothing was queued: give the unit and the user's slot back, so no stock is stranded.
+      stock.giveBack(request.prodId);
+      queued.delete(key);
+      log.error({ err: error, orderId: order.orderId }, 'enqueue failed');
+      return answer(res, 'charge', started, ResultCode.ENQUEUE_FAILED, 'the order could not be queued, retry', null);
+    } finally {
+      inflight -= 1;
+      endEnqueue();
+    }
+    metrics.enqueued.inc();
+    return answer(res, 'charge', started, ResultCode.OK, 'queued', { orderId: order.orderId, status: 'QUEUED' }, 202);
+  }));
+
+  app.get('/api/query.do', asyncRoute(async (req, res) => {
+    const started = process.hrtime.bigint();
+    const parsed = queryRequestSchema.safeParse(req.query);
+    if (!parsed.success) return answer(res, 'query', started, ResultCode.INVALID_PARAMS, firstIssue(parsed.error), null);
+    const { userPhoneNum, prodId } = parsed.data;
+    const pending = queued.get(`${prodId}|${userPhoneNum}`);
+    let final: OrderView | undefined;
+    try {
+      final = await orders.order(userPhoneNum, prodId);
+    } catch (error) {
+      log.warn({ err: error }, 'order service query failed');
+      if (!pending) return answer(res, 'query', started, ResultCode.ORDER_SERVICE_UNAVAILABLE, 'order service unavailable', null);
+    }
+    if (final) return answer(res, 'query', started, ResultCode.OK, 'ok', final);
+    if (pending) {
+      const view: OrderView = {
+        orderId: pending.orderId,
+        userPhoneNum,
+        prodId,
+        chargePrice: formatCents(pending.chargeCents),
+        orderStatus: 'QUEUED',
+        enqueuedAt: pending.enqueuedAt,
+        consumedAt: null,
+      };
+      return answer(res, 'query', started, ResultCode.OK, 'queued, not yet processed', view);
+    }
+    return answer(res, 'query', started, ResultCode.NO_SUCH_ORDER, 'no such order', null);
+  }));
+
+  addOpsRoutes(app, deps.registry, () => true);
+  app.use((_req, res) => {
+    res.status(404).json({ code: ResultCode.INVALID_PARAMS, msg: 'no such endpoint', data: null });
+  });
+  // Last resort: an unexpected failure answers the envelope, never an HTML stack trace.
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    log.error({ err: error }, 'unhandled request error');
+    if (!res.headersSent) res.status(500).json({ code: ResultCode.ENQUEUE_FAILED, msg: 'internal error', data: null });
+  });
+  return app;
+}

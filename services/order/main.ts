@@ -1,0 +1,59 @@
+import { loadConfig } from '../common/config.ts';
+import { addOpsRoutes, listen, onShutdown } from '../common/http.ts';
+import { createLogger } from '../common/logger.ts';
+import { createRegistry } from '../common/metrics.ts';
+import { createTransport } from '../queue/index.ts';
+import { openOrderDatabase } from '../storage/database.ts';
+import { migrate } from '../storage/migrations.ts';
+import { DEMO_SEED, readSeedFile, seedIfEmpty } from '../storage/seed.ts';
+import { createInternalApi } from './internalApi.ts';
+import { createOrderMetrics } from './metrics.ts';
+import { createOrderProcessor } from './processor.ts';
+import { OrderRepository } from './repository.ts';
+
+const log = createLogger('order-service');
+const config = loadConfig();
+
+const db = openOrderDatabase(config.DATA_DIR);
+await migrate(db);
+const seeded = await seedIfEmpty(db, config.SEED_FILE ? readSeedFile(config.SEED_FILE) : DEMO_SEED);
+const repository = new OrderRepository(db);
+
+const registry = createRegistry();
+const metrics = createOrderMetrics(registry);
+const transport = await createTransport(config, log);
+const consumer = await transport.createConsumer({ maxBatch: config.CONSUMER_BATCH });
+consumer.start(createOrderProcessor(repository, metrics, config.MAX_DELIVERY_ATTEMPTS, log));
+
+/** Lag, stock and the invariant audit (shared/README §3) are refreshed on a timer, not per scrape. */
+async function refreshGauges(): Promise<void> {
+  const lag = await consumer.lag();
+  metrics.lagMessages.set(lag.messages);
+  if (lag.oldestAgeSeconds !== null) metrics.lagSeconds.set(lag.oldestAgeSeconds);
+  for (const product of await repository.listProducts()) metrics.dbStock.set({ product: product.id }, product.stock);
+  for (const check of await repository.checkInvariants()) {
+    metrics.oversold.set({ product: check.prodId }, check.oversold);
+    metrics.stockMismatch.set({ product: check.prodId }, check.stockMismatch);
+    metrics.duplicateBuyers.set({ product: check.prodId }, check.duplicateBuyers);
+  }
+  metrics.invariantChecks.inc();
+}
+await refreshGauges();
+const auditTimer = setInterval(() => {
+  refreshGauges().catch((error: unknown) => log.error({ err: error }, 'gauge refresh failed'));
+}, config.AUDIT_INTERVAL_MS);
+
+const app = createInternalApi(repository);
+addOpsRoutes(app, registry, () => true);
+const server = await listen(app, config.HOST, config.ORDER_PORT);
+log.info(
+  { url: `http://${config.HOST}:${config.ORDER_PORT}`, transport: transport.name, dataDir: config.DATA_DIR, seeded },
+  'order service listening',
+);
+
+onShutdown(log, async () => {
+  clearInterval(auditTimer);
+  server.close();
+  await consumer.close();
+  await db.destroy();
+});

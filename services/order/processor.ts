@@ -1,0 +1,70 @@
+import type { Logger } from '../common/logger.ts';
+import { decodeOrderMessage, type OrderMessage } from '../protocol/message.ts';
+import type { BatchHandler } from '../queue/transport.ts';
+import type { ConsumeOutcome, OrderMetrics } from './metrics.ts';
+import type { DeadLetter, OrderRepository } from './repository.ts';
+import type { BatchDecision } from './rules.ts';
+
+const OUTCOME_OF_STATUS: Record<string, ConsumeOutcome> = {
+  SUCCESS: 'success',
+  SOLD_OUT: 'sold_out',
+  DUPLICATE: 'duplicate',
+  REJECTED: 'rejected',
+};
+
+/**
+ * The queue handler of the order service. A message that cannot be decoded never blocks the consumer:
+ * it goes to the dead-letter table in the same transaction as the rest of its batch. A batch that
+ * keeps failing (delivered more than `maxAttempts` times) is split: each message is tried alone and
+ * the ones that still fail are dead-lettered with the error, so one poison message costs only itself.
+ */
+export function createOrderProcessor(
+  repository: OrderRepository,
+  metrics: OrderMetrics,
+  maxAttempts: number,
+  log: Logger,
+): BatchHandler {
+  const record = (decision: BatchDecision, deadLetters: number, messages: readonly OrderMessage[], now: number) => {
+    for (const order of decision.orders) metrics.consumed.inc({ outcome: OUTCOME_OF_STATUS[order.status] ?? 'rejected' });
+    if (decision.redelivered > 0) metrics.consumed.inc({ outcome: 'redelivered' }, decision.redelivered);
+    if (deadLetters > 0) metrics.consumed.inc({ outcome: 'dead_letter' }, deadLetters);
+    for (const message of messages) metrics.queueTime.observe((now - message.header.enqueuedAt) / 1000);
+  };
+
+  return async (batch) => {
+    const messages: OrderMessage[] = [];
+    const deadLetters: DeadLetter[] = [];
+    let attempt = 1;
+    for (const delivery of batch) {
+      attempt = Math.max(attempt, delivery.deliveryAttempt);
+      const decoded = decodeOrderMessage(delivery.payload);
+      if (decoded.ok) messages.push(decoded.message);
+      else deadLetters.push({ key: delivery.key, payload: delivery.payload, reason: decoded.reason, deliveryAttempt: delivery.deliveryAttempt });
+    }
+    metrics.batchSize.observe(batch.length);
+
+    if (attempt <= maxAttempts) {
+      const endTimer = metrics.transactionDuration.startTimer();
+      const now = Date.now();
+      const decision = await repository.applyBatch(messages, deadLetters, now);
+      endTimer();
+      record(decision, deadLetters.length + decision.rejected.length, messages, now);
+      return;
+    }
+
+    log.warn({ size: batch.length, attempt }, 'batch keeps failing: retrying its messages one by one');
+    for (const message of messages) {
+      const now = Date.now();
+      try {
+        record(await repository.applyBatch([message], [], now), 0, [message], now);
+      } catch (error) {
+        const reason = `failed ${attempt} deliveries: ${error instanceof Error ? error.message : String(error)}`;
+        deadLetters.push({ key: message.body.orderId, payload: JSON.stringify(message), reason, deliveryAttempt: attempt });
+      }
+    }
+    if (deadLetters.length > 0) {
+      await repository.applyBatch([], deadLetters, Date.now());
+      metrics.consumed.inc({ outcome: 'dead_letter' }, deadLetters.length);
+    }
+  };
+}
