@@ -1,0 +1,194 @@
+/**
+ * `npm run bench:services`: the ceilings of the reference services on this machine, each as a ratio
+ * against a baseline measured in the same run with the same generator settings (shared/README §5).
+ *   HTTP  gateway accept path and sold-out path  vs  (a) bare node:http, (b) Express + same body reader
+ *   queue embedded enqueue rate (group commit, concurrent senders)
+ *   drain order service consume rate (queue → rules → one transaction per batch)  vs  raw batched inserts
+ * HTTP figures are closed-model throughput (autocannon, fixed connections, as measured in §6):
+ * the generator shares the 2 cores with the server, which the ratios cancel out, not the totals.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { createLogger } from '../services/common/logger.ts';
+import { createRegistry } from '../services/common/metrics.ts';
+import { createOrderMetrics } from '../services/order/metrics.ts';
+import { createOrderProcessor } from '../services/order/processor.ts';
+import { OrderRepository } from '../services/order/repository.ts';
+import { encodeOrderMessage, MESSAGE_VERSION } from '../services/protocol/message.ts';
+import { createEmbeddedTransport } from '../services/queue/embedded/index.ts';
+import { openOrderDatabase } from '../services/storage/database.ts';
+import { migrate } from '../services/storage/migrations.ts';
+import { seedIfEmpty } from '../services/storage/seed.ts';
+import { phone, Services, waitFor } from '../tests/support/services.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = 64;
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
+const ROOT = path.resolve(import.meta.dirname, '..');
+const log = createLogger('bench');
+
+/** Closed-model throughput of one endpoint; every request gets a fresh body (a new buyer). */
+async function throughput(url: string, prodId: string, price: string): Promise<{ rps: number; p99Ms: number; non2xx: number; errors: number }> {
+  let n = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/charge.do',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        setupRequest: (request) => ({ ...request, body: `userPhoneNum=${phone(n++)}&prodId=${prodId}&chargePrice=${price}` }),
+      },
+    ],
+  });
+  return { rps: Math.round(result.requests.average), p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+/** A reference server as a child process that prints {"port":N}; stopped by PID. */
+async function withChildServer<T>(script: string, use: (url: string) => Promise<T>): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 30_000);
+      child.stdout.once('data', (chunk: Buffer) => {
+        clearTimeout(timer);
+        resolve((JSON.parse(chunk.toString()) as { port: number }).port);
+      });
+    });
+    return await use(`http://127.0.0.1:${port}`);
+  } finally {
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  }
+}
+
+async function enqueueRate(dataDir: string): Promise<number> {
+  const transport = createEmbeddedTransport({ dataDir, topic: 'bench', consumerGroup: 'bench', sync: 'NORMAL', onConsumerError: () => {} });
+  const producer = await transport.createProducer();
+  const payload = encodeOrderMessage(message(0, 'bench', 100));
+  const started = performance.now();
+  // 1,000 concurrent senders, like 1,000 requests in flight at the gateway.
+  let next = 0;
+  await Promise.all(Array.from({ length: 1000 }, async () => {
+    while (next < MESSAGES) await producer.send(`k${next++}`, payload);
+  }));
+  const rate = MESSAGES / ((performance.now() - started) / 1000);
+  await producer.close();
+  return Math.round(rate);
+}
+
+function message(i: number, prodId: string, cents: number) {
+  return {
+    header: { version: MESSAGE_VERSION, topicName: 'bench', enqueuedAt: Date.now() },
+    body: { orderId: `order-${String(i).padStart(10, '0')}`, userPhoneNo: phone(i), prodId, chargeMoney: cents },
+  } as const;
+}
+
+/** The order service's consume path in-process: a backlog of MESSAGES orders, half of them sell. */
+async function drainRate(dataDir: string): Promise<number> {
+  const db = openOrderDatabase(dataDir);
+  await migrate(db);
+  await seedIfEmpty(db, { products: [{ id: 'drain', name: 'Drain', price: '1.00', stock: MESSAGES / 2 }] });
+  const transport = createEmbeddedTransport({ dataDir, topic: 'drain', consumerGroup: 'order', sync: 'NORMAL', onConsumerError: (e) => log.error(e) });
+  const producer = await transport.createProducer();
+  await Promise.all(Array.from({ length: MESSAGES }, (_, i) => producer.send(`k${i}`, encodeOrderMessage(message(i, 'drain', 100)))));
+  await producer.close();
+  const metrics = createOrderMetrics(createRegistry());
+  const consumer = await transport.createConsumer({ maxBatch: 500 });
+  const started = performance.now();
+  consumer.start(createOrderProcessor(new OrderRepository(db), metrics, 5, log));
+  await waitFor('the drain', async () => (await consumer.lag()).messages === 0, 300_000, 5);
+  const rate = MESSAGES / ((performance.now() - started) / 1000);
+  await consumer.close();
+  const sold = await db('orders').where('status', 'SUCCESS').count<{ n: number }[]>({ n: '*' });
+  if (Number(sold[0]?.n) !== MESSAGES / 2) throw new Error(`drain sold ${sold[0]?.n}, expected ${MESSAGES / 2}`);
+  await db.destroy();
+  return Math.round(rate);
+}
+
+/** The same rows straight into the same schema, 500 per transaction, with the same knex client. */
+async function rawInsertRate(dataDir: string): Promise<number> {
+  const db = openOrderDatabase(dataDir);
+  await migrate(db);
+  await seedIfEmpty(db, { products: [{ id: 'raw', name: 'Raw', price: '1.00', stock: MESSAGES }] });
+  const now = Date.now();
+  const started = performance.now();
+  for (let from = 0; from < MESSAGES; from += 500) {
+    const rows = Array.from({ length: Math.min(500, MESSAGES - from) }, (_, k) => {
+      const i = from + k;
+      return { order_id: `order-${i}`, user_phone: phone(i), prod_id: 'raw', charge_cents: 100, status: 'SUCCESS', enqueued_at: now, consumed_at: now };
+    });
+    await db.transaction(async (trx) => {
+      await trx('orders').insert(rows);
+    });
+  }
+  const rate = MESSAGES / ((performance.now() - started) / 1000);
+  await db.destroy();
+  return Math.round(rate);
+}
+
+const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+
+async function main(): Promise<void> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'seckill-bench-'));
+  try {
+    console.log(`bench:services — ${SECONDS}s per HTTP run, ${CONNECTIONS} connections, ${MESSAGES} messages; ${os.cpus().length} cores`);
+    const bare = await withChildServer('loadtest/bareServer.ts', (url) => throughput(url, 'x', '1.00'));
+    const expressBase = await withChildServer('bench/expressBaseline.ts', (url) => throughput(url, 'x', '1.00'));
+    const services = await Services.start({
+      products: [
+        { id: 'open', name: 'Open', price: '1.00', stock: 100_000_000 },
+        { id: 'gone', name: 'Gone', price: '1.00', stock: 0 },
+      ],
+    });
+    let accept;
+    let soldOut;
+    try {
+      soldOut = await throughput(services.gatewayUrl, 'gone', '1.00');
+      accept = await throughput(services.gatewayUrl, 'open', '1.00');
+    } finally {
+      await services.stop();
+    }
+    const enqueue = await enqueueRate(path.join(scratch, 'enqueue'));
+    const raw = await rawInsertRate(path.join(scratch, 'raw'));
+    const drain = await drainRate(path.join(scratch, 'drain'));
+
+    const rows = [
+      ['bare node:http (a)', `${bare.rps}`, 'baseline', ''],
+      ['Express + body reader (b)', `${expressBase.rps}`, `${ratio(expressBase.rps, bare.rps)} × a`, ''],
+      ['gateway sold-out path', `${soldOut.rps}`, `${ratio(soldOut.rps, expressBase.rps)} × b`, 'aim ≥ 0.9 × b'],
+      ['gateway accept path', `${accept.rps}`, `${ratio(accept.rps, expressBase.rps)} × b`, 'aim ≥ 0.8 × b'],
+      ['embedded enqueue (msgs/s)', `${enqueue}`, '', 'aim ≥ 5,000'],
+      ['raw batched insert (rows/s)', `${raw}`, 'baseline', ''],
+      ['order service drain (msgs/s)', `${drain}`, `${ratio(drain, raw)} × raw`, 'aim ≥ 0.5 × raw'],
+    ];
+    console.table(rows.map(([what, rate, vs, aim]) => ({ what, 'per second': rate, ratio: vs, aim })));
+    const out = {
+      kind: 'bench:services',
+      at: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+      settings: { seconds: SECONDS, connections: CONNECTIONS, messages: MESSAGES },
+      http: { bare, expressBaseline: expressBase, gatewaySoldOut: soldOut, gatewayAccept: accept },
+      queue: { enqueuePerSecond: enqueue, drainPerSecond: drain, rawInsertPerSecond: raw },
+      ratios: {
+        acceptOverExpress: ratio(accept.rps, expressBase.rps),
+        soldOutOverExpress: ratio(soldOut.rps, expressBase.rps),
+        expressOverBare: ratio(expressBase.rps, bare.rps),
+        drainOverRaw: ratio(drain, raw),
+      },
+    };
+    fs.mkdirSync(path.join(ROOT, 'results'), { recursive: true });
+    const file = path.join(ROOT, 'results', `${out.at.replace(/[:.]/g, '-')}-bench-services.json`);
+    fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+    console.log(`written ${path.relative(ROOT, file)}`);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
