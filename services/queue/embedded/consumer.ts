@@ -15,8 +15,13 @@ interface OffsetRow {
 
 const IDLE_POLL_MS = 5;
 const RETRY_BACKOFF_MS = { first: 50, max: 2000 };
-/** Consumed messages are deleted in slices of this many, so a purge never holds the lock long. */
-const PURGE_SLICE = 5000;
+/**
+ * Consumed messages are deleted in slices, at most every PURGE_EVERY_MS, so that a purge never holds
+ * the write lock long enough to stall the gateway's inserts (up to 100k deletions/s keeps up with
+ * the fastest drain measured here).
+ */
+const PURGE_SLICE = 10_000;
+const PURGE_EVERY_MS = 100;
 
 /**
  * Reads the log after the group's committed offset, hands the handler one batch at a time and moves
@@ -66,10 +71,14 @@ export class EmbeddedConsumer implements QueueConsumer {
     );
 
     let backoff = RETRY_BACKOFF_MS.first;
-    let lastPurge = Date.now();
+    let lastPurge = 0;
     while (this.running) {
       const offset = readOffset.get(this.group);
       if (!offset) throw new Error(`consumer group ${this.group} has no offset row`);
+      if (Date.now() - lastPurge > PURGE_EVERY_MS) {
+        purge.run(offset.committed_seq, PURGE_SLICE);
+        lastPurge = Date.now();
+      }
       // A batch handed out before a crash or a failed handler is redelivered as the same batch.
       const redelivery = offset.pending_to_seq > offset.committed_seq;
       const rows = redelivery
@@ -93,10 +102,6 @@ export class EmbeddedConsumer implements QueueConsumer {
       }
       backoff = RETRY_BACKOFF_MS.first;
       commit.run(last.seq, this.group);
-      if (Date.now() - lastPurge > 1000) {
-        purge.run(last.seq, PURGE_SLICE);
-        lastPurge = Date.now();
-      }
     }
   }
 
