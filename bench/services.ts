@@ -31,7 +31,11 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const log = createLogger('bench');
 
 /** Closed-model throughput of one endpoint; every request gets a fresh body (a new buyer). */
-async function throughput(url: string, prodId: string, price: string): Promise<{ rps: number; p99Ms: number; non2xx: number; errors: number }> {
+async function throughput(
+  url: string,
+  prodId: string,
+  price: string,
+): Promise<{ rps: number; p99Ms: number; non2xx: number; errors: number }> {
   let n = 0;
   const result = await autocannon({
     url,
@@ -68,15 +72,23 @@ async function withChildServer<T>(script: string, use: (url: string) => Promise<
 }
 
 async function enqueueRate(dataDir: string): Promise<number> {
-  const transport = createEmbeddedTransport({ dataDir, topic: 'bench', consumerGroup: 'bench', sync: 'NORMAL', onConsumerError: () => {} });
+  const transport = createEmbeddedTransport({
+    dataDir,
+    topic: 'bench',
+    consumerGroup: 'bench',
+    sync: 'NORMAL',
+    onConsumerError: () => {},
+  });
   const producer = await transport.createProducer();
   const payload = encodeOrderMessage(message(0, 'bench', 100));
   const started = performance.now();
   // 1,000 concurrent senders, like 1,000 requests in flight at the gateway.
   let next = 0;
-  await Promise.all(Array.from({ length: 1000 }, async () => {
-    while (next < MESSAGES) await producer.send(`k${next++}`, payload);
-  }));
+  await Promise.all(
+    Array.from({ length: 1000 }, async () => {
+      while (next < MESSAGES) await producer.send(`k${next++}`, payload);
+    }),
+  );
   const rate = MESSAGES / ((performance.now() - started) / 1000);
   await producer.close();
   return Math.round(rate);
@@ -94,9 +106,17 @@ async function drainRate(dataDir: string): Promise<number> {
   const db = openOrderDatabase(dataDir);
   await migrate(db);
   await seedIfEmpty(db, { products: [{ id: 'drain', name: 'Drain', price: '1.00', stock: MESSAGES / 2 }] });
-  const transport = createEmbeddedTransport({ dataDir, topic: 'drain', consumerGroup: 'order', sync: 'NORMAL', onConsumerError: (e) => log.error(e) });
+  const transport = createEmbeddedTransport({
+    dataDir,
+    topic: 'drain',
+    consumerGroup: 'order',
+    sync: 'NORMAL',
+    onConsumerError: (e) => log.error(e),
+  });
   const producer = await transport.createProducer();
-  await Promise.all(Array.from({ length: MESSAGES }, (_, i) => producer.send(`k${i}`, encodeOrderMessage(message(i, 'drain', 100)))));
+  await Promise.all(
+    Array.from({ length: MESSAGES }, (_, i) => producer.send(`k${i}`, encodeOrderMessage(message(i, 'drain', 100)))),
+  );
   await producer.close();
   const metrics = createOrderMetrics(createRegistry());
   const consumer = await transport.createConsumer({ maxBatch: 500 });
@@ -121,7 +141,15 @@ async function rawInsertRate(dataDir: string): Promise<number> {
   for (let from = 0; from < MESSAGES; from += 500) {
     const rows = Array.from({ length: Math.min(500, MESSAGES - from) }, (_, k) => {
       const i = from + k;
-      return { order_id: `order-${i}`, user_phone: phone(i), prod_id: 'raw', charge_cents: 100, status: 'SUCCESS', enqueued_at: now, consumed_at: now };
+      return {
+        order_id: `order-${i}`,
+        user_phone: phone(i),
+        prod_id: 'raw',
+        charge_cents: 100,
+        status: 'SUCCESS',
+        enqueued_at: now,
+        consumed_at: now,
+      };
     });
     await db.transaction(async (trx) => {
       await trx('orders').insert(rows);
@@ -137,7 +165,9 @@ const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
 async function main(): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'seckill-bench-'));
   try {
-    console.log(`bench:services — ${SECONDS}s per HTTP run, ${CONNECTIONS} connections, ${MESSAGES} messages; ${os.cpus().length} cores`);
+    console.log(
+      `bench:services — ${SECONDS}s per HTTP run, ${CONNECTIONS} connections, ${MESSAGES} messages; ${os.cpus().length} cores`,
+    );
     const bare = await withChildServer('loadtest/bareServer.ts', (url) => throughput(url, 'x', '1.00'));
     const expressBase = await withChildServer('bench/expressBaseline.ts', (url) => throughput(url, 'x', '1.00'));
     const services = await Services.start({

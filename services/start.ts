@@ -59,7 +59,11 @@ try {
   gateway.once('exit', (code) => stopAll(code ?? 1));
   await waitHealthy(`http://127.0.0.1:${config.GATEWAY_PORT}`, gateway);
   log.info(
-    { gateway: `http://${config.HOST}:${config.GATEWAY_PORT}`, orderService: `http://${config.HOST}:${config.ORDER_PORT}`, transport: config.QUEUE_TRANSPORT },
+    {
+      gateway: `http://${config.HOST}:${config.GATEWAY_PORT}`,
+      orderService: `http://${config.HOST}:${config.ORDER_PORT}`,
+      transport: config.QUEUE_TRANSPORT,
+    },
     'seckill-bench is up: Ctrl-C stops both services',
   );
 } catch (error) {

@@ -53,84 +53,104 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.disable('etag');
   app.set('query parser', 'simple');
 
-  function answer<T>(res: Response, route: string, started: bigint, code: ResultCode, msg: string, data: T | null, status = httpStatusOf[code]) {
+  function answer<T>(
+    res: Response,
+    route: string,
+    started: bigint,
+    code: ResultCode,
+    msg: string,
+    data: T | null,
+    status = httpStatusOf[code],
+  ) {
     const envelope: Envelope<T> = { code, msg, data };
     res.status(status).json(envelope);
     metrics.requests.inc({ route, code });
     metrics.requestDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  app.post('/api/charge.do', asyncRoute(async (req, res) => {
-    const started = process.hrtime.bigint();
-    const body = await readBody(req, deps.maxBodyBytes);
-    if (!body.ok) return answer(res, 'charge', started, BODY_ERROR_CODE[body.kind], body.reason, null);
-    const parsed = chargeRequestSchema.safeParse(body.fields);
-    if (!parsed.success) return answer(res, 'charge', started, ResultCode.INVALID_PARAMS, firstIssue(parsed.error), null);
-    const request = parsed.data;
-    const now = Date.now();
-    if (!rateLimiter.allow(request.userPhoneNum, now)) {
-      return answer(res, 'charge', started, ResultCode.RATE_LIMITED, 'too many requests for this user', null);
-    }
-    const key = `${request.prodId}|${request.userPhoneNum}`;
-    const decision = admit(request, { product: stock.get(request.prodId), alreadyQueued: queued.has(key), now });
-    if (!decision.admitted) return answer(res, 'charge', started, decision.code, decision.reason, null);
-    if (inflight >= deps.maxInflightEnqueues) {
-      return answer(res, 'charge', started, ResultCode.RATE_LIMITED, 'the gateway is at capacity, retry shortly', null);
-    }
-    if (!stock.take(request.prodId)) return answer(res, 'charge', started, ResultCode.SOLD_OUT, 'sold out', null);
+  app.post(
+    '/api/charge.do',
+    asyncRoute(async (req, res) => {
+      const started = process.hrtime.bigint();
+      const body = await readBody(req, deps.maxBodyBytes);
+      if (!body.ok) return answer(res, 'charge', started, BODY_ERROR_CODE[body.kind], body.reason, null);
+      const parsed = chargeRequestSchema.safeParse(body.fields);
+      if (!parsed.success) return answer(res, 'charge', started, ResultCode.INVALID_PARAMS, firstIssue(parsed.error), null);
+      const request = parsed.data;
+      const now = Date.now();
+      if (!rateLimiter.allow(request.userPhoneNum, now)) {
+        return answer(res, 'charge', started, ResultCode.RATE_LIMITED, 'too many requests for this user', null);
+      }
+      const key = `${request.prodId}|${request.userPhoneNum}`;
+      const decision = admit(request, { product: stock.get(request.prodId), alreadyQueued: queued.has(key), now });
+      if (!decision.admitted) return answer(res, 'charge', started, decision.code, decision.reason, null);
+      if (inflight >= deps.maxInflightEnqueues) {
+        return answer(res, 'charge', started, ResultCode.RATE_LIMITED, 'the gateway is at capacity, retry shortly', null);
+      }
+      if (!stock.take(request.prodId)) return answer(res, 'charge', started, ResultCode.SOLD_OUT, 'sold out', null);
 
-    const order: QueuedOrder = { orderId: randomUUID(), chargeCents: request.chargePrice, enqueuedAt: now };
-    queued.set(key, order);
-    inflight += 1;
-    const payload = encodeOrderMessage({
-      header: { version: MESSAGE_VERSION, topicName: deps.topic, enqueuedAt: now },
-      body: { orderId: order.orderId, userPhoneNo: request.userPhoneNum, prodId: request.prodId, chargeMoney: request.chargePrice },
-    });
-    const endEnqueue = metrics.enqueueDuration.startTimer();
-    try {
-      await producer.send(order.orderId, payload);
-    } catch (error) {
-      // Nothing was queued: give the unit and the user's slot back, so no stock is stranded.
-      stock.giveBack(request.prodId);
-      queued.delete(key);
-      log.error({ err: error, orderId: order.orderId }, 'enqueue failed');
-      return answer(res, 'charge', started, ResultCode.ENQUEUE_FAILED, 'the order could not be queued, retry', null);
-    } finally {
-      inflight -= 1;
-      endEnqueue();
-    }
-    metrics.enqueued.inc();
-    return answer(res, 'charge', started, ResultCode.OK, 'queued', { orderId: order.orderId, status: 'QUEUED' }, 202);
-  }));
+      const order: QueuedOrder = { orderId: randomUUID(), chargeCents: request.chargePrice, enqueuedAt: now };
+      queued.set(key, order);
+      inflight += 1;
+      const payload = encodeOrderMessage({
+        header: { version: MESSAGE_VERSION, topicName: deps.topic, enqueuedAt: now },
+        body: {
+          orderId: order.orderId,
+          userPhoneNo: request.userPhoneNum,
+          prodId: request.prodId,
+          chargeMoney: request.chargePrice,
+        },
+      });
+      const endEnqueue = metrics.enqueueDuration.startTimer();
+      try {
+        await producer.send(order.orderId, payload);
+      } catch (error) {
+        // Nothing was queued: give the unit and the user's slot back, so no stock is stranded.
+        stock.giveBack(request.prodId);
+        queued.delete(key);
+        log.error({ err: error, orderId: order.orderId }, 'enqueue failed');
+        return answer(res, 'charge', started, ResultCode.ENQUEUE_FAILED, 'the order could not be queued, retry', null);
+      } finally {
+        inflight -= 1;
+        endEnqueue();
+      }
+      metrics.enqueued.inc();
+      return answer(res, 'charge', started, ResultCode.OK, 'queued', { orderId: order.orderId, status: 'QUEUED' }, 202);
+    }),
+  );
 
-  app.get('/api/query.do', asyncRoute(async (req, res) => {
-    const started = process.hrtime.bigint();
-    const parsed = queryRequestSchema.safeParse(req.query);
-    if (!parsed.success) return answer(res, 'query', started, ResultCode.INVALID_PARAMS, firstIssue(parsed.error), null);
-    const { userPhoneNum, prodId } = parsed.data;
-    const pending = queued.get(`${prodId}|${userPhoneNum}`);
-    let final: OrderView | undefined;
-    try {
-      final = await orders.order(userPhoneNum, prodId);
-    } catch (error) {
-      log.warn({ err: error }, 'order service query failed');
-      if (!pending) return answer(res, 'query', started, ResultCode.ORDER_SERVICE_UNAVAILABLE, 'order service unavailable', null);
-    }
-    if (final) return answer(res, 'query', started, ResultCode.OK, 'ok', final);
-    if (pending) {
-      const view: OrderView = {
-        orderId: pending.orderId,
-        userPhoneNum,
-        prodId,
-        chargePrice: formatCents(pending.chargeCents),
-        orderStatus: 'QUEUED',
-        enqueuedAt: pending.enqueuedAt,
-        consumedAt: null,
-      };
-      return answer(res, 'query', started, ResultCode.OK, 'queued, not yet processed', view);
-    }
-    return answer(res, 'query', started, ResultCode.NO_SUCH_ORDER, 'no such order', null);
-  }));
+  app.get(
+    '/api/query.do',
+    asyncRoute(async (req, res) => {
+      const started = process.hrtime.bigint();
+      const parsed = queryRequestSchema.safeParse(req.query);
+      if (!parsed.success) return answer(res, 'query', started, ResultCode.INVALID_PARAMS, firstIssue(parsed.error), null);
+      const { userPhoneNum, prodId } = parsed.data;
+      const pending = queued.get(`${prodId}|${userPhoneNum}`);
+      let final: OrderView | undefined;
+      try {
+        final = await orders.order(userPhoneNum, prodId);
+      } catch (error) {
+        log.warn({ err: error }, 'order service query failed');
+        if (!pending)
+          return answer(res, 'query', started, ResultCode.ORDER_SERVICE_UNAVAILABLE, 'order service unavailable', null);
+      }
+      if (final) return answer(res, 'query', started, ResultCode.OK, 'ok', final);
+      if (pending) {
+        const view: OrderView = {
+          orderId: pending.orderId,
+          userPhoneNum,
+          prodId,
+          chargePrice: formatCents(pending.chargeCents),
+          orderStatus: 'QUEUED',
+          enqueuedAt: pending.enqueuedAt,
+          consumedAt: null,
+        };
+        return answer(res, 'query', started, ResultCode.OK, 'queued, not yet processed', view);
+      }
+      return answer(res, 'query', started, ResultCode.NO_SUCH_ORDER, 'no such order', null);
+    }),
+  );
 
   addOpsRoutes(app, deps.registry, () => true);
   app.use((_req, res) => {

@@ -40,7 +40,8 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRe
     req.on('error', () => resolve({ ok: false, kind: 'malformed', reason: 'request body could not be read' }));
     req.on('end', () => {
       if (tooLarge) resolve({ ok: false, kind: 'too_large', reason: `body is larger than ${maxBytes} bytes` });
-      else resolve(isForm ? parseForm(Buffer.concat(chunks).toString('utf8')) : parseJson(Buffer.concat(chunks).toString('utf8')));
+      else
+        resolve(isForm ? parseForm(Buffer.concat(chunks).toString('utf8')) : parseJson(Buffer.concat(chunks).toString('utf8')));
     });
   });
 }

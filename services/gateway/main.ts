@@ -25,7 +25,8 @@ async function loadCatalogue(): Promise<void> {
       stock.load(await orders.products());
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`order service at ${config.ORDER_URL} did not answer within ${CATALOGUE_WAIT_MS} ms`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(`order service at ${config.ORDER_URL} did not answer within ${CATALOGUE_WAIT_MS} ms`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -62,7 +63,10 @@ const refreshTimer = setInterval(() => {
 
 const server = await listen(app, config.HOST, config.GATEWAY_PORT);
 server.keepAliveTimeout = 65_000;
-log.info({ url: `http://${config.HOST}:${config.GATEWAY_PORT}`, transport: transport.name, orderService: config.ORDER_URL }, 'gateway listening');
+log.info(
+  { url: `http://${config.HOST}:${config.GATEWAY_PORT}`, transport: transport.name, orderService: config.ORDER_URL },
+  'gateway listening',
+);
 
 onShutdown(log, async () => {
   clearInterval(refreshTimer);

@@ -24,11 +24,11 @@ export function createInternalApi(repository: OrderRepository): Express {
   app.get(
     '/internal/orders',
     asyncRoute(async (req, res) => {
-    const query = queryRequestSchema.safeParse(req.query);
-    if (!query.success) {
-      res.status(400).json({ error: query.error.issues[0]?.message ?? 'invalid query' });
-      return;
-    }
+      const query = queryRequestSchema.safeParse(req.query);
+      if (!query.success) {
+        res.status(400).json({ error: query.error.issues[0]?.message ?? 'invalid query' });
+        return;
+      }
       const row = await repository.findOrder(query.data.userPhoneNum, query.data.prodId);
       if (!row) {
         res.status(404).json({ error: 'no such order' });

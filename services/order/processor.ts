@@ -39,7 +39,13 @@ export function createOrderProcessor(
       attempt = Math.max(attempt, delivery.deliveryAttempt);
       const decoded = decodeOrderMessage(delivery.payload);
       if (decoded.ok) messages.push(decoded.message);
-      else deadLetters.push({ key: delivery.key, payload: delivery.payload, reason: decoded.reason, deliveryAttempt: delivery.deliveryAttempt });
+      else
+        deadLetters.push({
+          key: delivery.key,
+          payload: delivery.payload,
+          reason: decoded.reason,
+          deliveryAttempt: delivery.deliveryAttempt,
+        });
     }
     metrics.batchSize.observe(batch.length);
 

@@ -49,10 +49,7 @@ export class OrderRepository {
       const successfulBuyers = new Set<string>();
       const phones = [...new Set(messages.map((m) => m.body.userPhoneNo))];
       for (const part of chunks(phones, LOOKUP_CHUNK)) {
-        const rows = await trx('orders')
-          .select('user_phone', 'prod_id')
-          .where('status', 'SUCCESS')
-          .whereIn('user_phone', part);
+        const rows = await trx('orders').select('user_phone', 'prod_id').where('status', 'SUCCESS').whereIn('user_phone', part);
         for (const row of rows) successfulBuyers.add(buyerKey(row.prod_id, row.user_phone));
       }
 
@@ -117,18 +114,18 @@ export class OrderRepository {
    * beyond the initial stock, and whether stock + sold still equals the initial stock.
    */
   async checkInvariants(): Promise<{ prodId: string; oversold: number; stockMismatch: number; duplicateBuyers: number }[]> {
-    const rows: { id: string; initial_stock: number; stock: number; sold: number; duplicate_buyers: number }[] =
-      await this.db('products as p')
-        .select(
-          'p.id',
-          'p.initial_stock',
-          'p.stock',
-          this.db.raw("(SELECT count(*) FROM orders o WHERE o.prod_id = p.id AND o.status = 'SUCCESS') AS sold"),
-          this.db.raw(
-            `(SELECT count(*) FROM (SELECT 1 FROM orders o WHERE o.prod_id = p.id AND o.status = 'SUCCESS'
+    const rows: { id: string; initial_stock: number; stock: number; sold: number; duplicate_buyers: number }[] = await this.db(
+      'products as p',
+    ).select(
+      'p.id',
+      'p.initial_stock',
+      'p.stock',
+      this.db.raw("(SELECT count(*) FROM orders o WHERE o.prod_id = p.id AND o.status = 'SUCCESS') AS sold"),
+      this.db.raw(
+        `(SELECT count(*) FROM (SELECT 1 FROM orders o WHERE o.prod_id = p.id AND o.status = 'SUCCESS'
                GROUP BY o.user_phone HAVING count(*) > 1)) AS duplicate_buyers`,
-          ),
-        );
+      ),
+    );
     return rows.map((row) => ({
       prodId: row.id,
       oversold: Math.max(0, Number(row.sold) - Number(row.initial_stock)),

@@ -34,9 +34,7 @@ const migrations: Record<string, Migration> = {
         t.index(['prod_id', 'status'], 'orders_product_status');
         t.index(['user_phone', 'prod_id'], 'orders_user_product');
       });
-      await db.raw(
-        "CREATE UNIQUE INDEX orders_one_success_per_user ON orders (user_phone, prod_id) WHERE status = 'SUCCESS'",
-      );
+      await db.raw("CREATE UNIQUE INDEX orders_one_success_per_user ON orders (user_phone, prod_id) WHERE status = 'SUCCESS'");
       await db.schema.createTable('dead_letters', (t) => {
         t.increments('id');
         t.string('msg_key', 128).notNullable();

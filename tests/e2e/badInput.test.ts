@@ -40,35 +40,139 @@ const CASES: [string, string, string, Record<string, string>, string | Buffer | 
   ['missing phone', 'POST', '/api/charge.do', FORM, 'prodId=pid_0002&chargePrice=1200.00', 400, 40005],
   ['missing product', 'POST', '/api/charge.do', FORM, 'userPhoneNum=13800000001&chargePrice=1200.00', 400, 40005],
   ['missing price', 'POST', '/api/charge.do', FORM, 'userPhoneNum=13800000001&prodId=pid_0002', 400, 40005],
-  ['phone too long', 'POST', '/api/charge.do', FORM, `userPhoneNum=${'1'.repeat(300)}&prodId=pid_0002&chargePrice=1200.00`, 400, 40005],
-  ['phone with letters', 'POST', '/api/charge.do', FORM, 'userPhoneNum=1380000000a&prodId=pid_0002&chargePrice=1200.00', 400, 40005],
-  ['phone in full-width unicode digits', 'POST', '/api/charge.do', FORM, `userPhoneNum=${encodeURIComponent('１３８００００００００１')}&prodId=pid_0002&chargePrice=1200.00`, 400, 40005],
-  ['emoji product', 'POST', '/api/charge.do', FORM, `userPhoneNum=13800000001&prodId=${encodeURIComponent('📱')}&chargePrice=1200.00`, 400, 40005],
-  ['SQL in product id', 'POST', '/api/charge.do', FORM, `userPhoneNum=13800000001&prodId=${encodeURIComponent("pid_0002' OR '1'='1")}&chargePrice=1200.00`, 400, 40005],
-  ['SQL in phone', 'POST', '/api/charge.do', FORM, `userPhoneNum=${encodeURIComponent('1; DROP TABLE orders')}&prodId=pid_0002&chargePrice=1200.00`, 400, 40005],
+  [
+    'phone too long',
+    'POST',
+    '/api/charge.do',
+    FORM,
+    `userPhoneNum=${'1'.repeat(300)}&prodId=pid_0002&chargePrice=1200.00`,
+    400,
+    40005,
+  ],
+  [
+    'phone with letters',
+    'POST',
+    '/api/charge.do',
+    FORM,
+    'userPhoneNum=1380000000a&prodId=pid_0002&chargePrice=1200.00',
+    400,
+    40005,
+  ],
+  [
+    'phone in full-width unicode digits',
+    'POST',
+    '/api/charge.do',
+    FORM,
+    `userPhoneNum=${encodeURIComponent('１３８００００００００１')}&prodId=pid_0002&chargePrice=1200.00`,
+    400,
+    40005,
+  ],
+  [
+    'emoji product',
+    'POST',
+    '/api/charge.do',
+    FORM,
+    `userPhoneNum=13800000001&prodId=${encodeURIComponent('📱')}&chargePrice=1200.00`,
+    400,
+    40005,
+  ],
+  [
+    'SQL in product id',
+    'POST',
+    '/api/charge.do',
+    FORM,
+    `userPhoneNum=13800000001&prodId=${encodeURIComponent("pid_0002' OR '1'='1")}&chargePrice=1200.00`,
+    400,
+    40005,
+  ],
+  [
+    'SQL in phone',
+    'POST',
+    '/api/charge.do',
+    FORM,
+    `userPhoneNum=${encodeURIComponent('1; DROP TABLE orders')}&prodId=pid_0002&chargePrice=1200.00`,
+    400,
+    40005,
+  ],
   ['non-numeric price', 'POST', '/api/charge.do', FORM, 'userPhoneNum=13800000001&prodId=pid_0002&chargePrice=abc', 400, 40005],
   ['negative price', 'POST', '/api/charge.do', FORM, 'userPhoneNum=13800000001&prodId=pid_0002&chargePrice=-1200.00', 400, 40005],
-  ['price with 3 decimals', 'POST', '/api/charge.do', FORM, 'userPhoneNum=13800000001&prodId=pid_0002&chargePrice=1200.001', 400, 40005],
+  [
+    'price with 3 decimals',
+    'POST',
+    '/api/charge.do',
+    FORM,
+    'userPhoneNum=13800000001&prodId=pid_0002&chargePrice=1200.001',
+    400,
+    40005,
+  ],
   ['exponent price', 'POST', '/api/charge.do', FORM, 'userPhoneNum=13800000001&prodId=pid_0002&chargePrice=1.2e3', 400, 40005],
   ['wrong price', 'POST', '/api/charge.do', FORM, 'userPhoneNum=13800000001&prodId=pid_0002&chargePrice=1.00', 400, 40005],
   ['field given twice', 'POST', '/api/charge.do', FORM, `${good}&prodId=pid_0003`, 400, 40005],
-  ['too many fields', 'POST', '/api/charge.do', FORM, `${good}&${Array.from({ length: 20 }, (_, i) => `f${i}=1`).join('&')}`, 400, 40005],
+  [
+    'too many fields',
+    'POST',
+    '/api/charge.do',
+    FORM,
+    `${good}&${Array.from({ length: 20 }, (_, i) => `f${i}=1`).join('&')}`,
+    400,
+    40005,
+  ],
   ['unknown product', 'POST', '/api/charge.do', FORM, 'userPhoneNum=13800000001&prodId=pid_9999&chargePrice=1200.00', 404, 40007],
   ['text/plain body', 'POST', '/api/charge.do', { 'content-type': 'text/plain' }, good, 415, 40015],
   ['no content type', 'POST', '/api/charge.do', {}, good, 415, 40015],
   ['multipart body', 'POST', '/api/charge.do', { 'content-type': 'multipart/form-data; boundary=x' }, '--x--', 415, 40015],
   ['huge body (1 MiB, declared)', 'POST', '/api/charge.do', FORM, Buffer.alloc(1024 * 1024, 'a'), 413, 40013],
-  ['huge body (chunked, undeclared)', 'POST', '/api/charge.do', { ...FORM, 'transfer-encoding': 'chunked' }, Buffer.alloc(64 * 1024, 'a'), 413, 40013],
+  [
+    'huge body (chunked, undeclared)',
+    'POST',
+    '/api/charge.do',
+    { ...FORM, 'transfer-encoding': 'chunked' },
+    Buffer.alloc(64 * 1024, 'a'),
+    413,
+    40013,
+  ],
   ['invalid JSON', 'POST', '/api/charge.do', JSON_TYPE, '{"userPhoneNum": ', 400, 40005],
   ['JSON array', 'POST', '/api/charge.do', JSON_TYPE, '[1,2,3]', 400, 40005],
   ['JSON null', 'POST', '/api/charge.do', JSON_TYPE, 'null', 400, 40005],
-  ['JSON with object fields', 'POST', '/api/charge.do', JSON_TYPE, '{"userPhoneNum":{"$gt":""},"prodId":"pid_0002","chargePrice":"1200.00"}', 400, 40005],
-  ['JSON price as boolean', 'POST', '/api/charge.do', JSON_TYPE, '{"userPhoneNum":"13800000001","prodId":"pid_0002","chargePrice":true}', 400, 40005],
-  ['JSON __proto__ pollution', 'POST', '/api/charge.do', JSON_TYPE, '{"__proto__":{"admin":true},"userPhoneNum":"1"}', 400, 40005],
+  [
+    'JSON with object fields',
+    'POST',
+    '/api/charge.do',
+    JSON_TYPE,
+    '{"userPhoneNum":{"$gt":""},"prodId":"pid_0002","chargePrice":"1200.00"}',
+    400,
+    40005,
+  ],
+  [
+    'JSON price as boolean',
+    'POST',
+    '/api/charge.do',
+    JSON_TYPE,
+    '{"userPhoneNum":"13800000001","prodId":"pid_0002","chargePrice":true}',
+    400,
+    40005,
+  ],
+  [
+    'JSON __proto__ pollution',
+    'POST',
+    '/api/charge.do',
+    JSON_TYPE,
+    '{"__proto__":{"admin":true},"userPhoneNum":"1"}',
+    400,
+    40005,
+  ],
   ['query without parameters', 'GET', '/api/query.do', {}, undefined, 400, 40005],
   ['query with a bad phone', 'GET', '/api/query.do?userPhoneNum=abc&prodId=pid_0002', {}, undefined, 400, 40005],
   ['query with broken percent-encoding', 'GET', '/api/query.do?userPhoneNum=%E0%A4%A&prodId=pid_0002', {}, undefined, 400, 40005],
-  ['query of an order that does not exist', 'GET', '/api/query.do?userPhoneNum=13800000077&prodId=pid_0002', {}, undefined, 404, 41004],
+  [
+    'query of an order that does not exist',
+    'GET',
+    '/api/query.do?userPhoneNum=13800000077&prodId=pid_0002',
+    {},
+    undefined,
+    404,
+    41004,
+  ],
   ['unknown endpoint', 'GET', '/api/nope', {}, undefined, 404, 40005],
 ];
 
@@ -96,10 +200,14 @@ for (const transport of await transportsUnderTest()) {
       assert.equal(ok.status, 202);
       const db = services.openOrderDb();
       try {
-        const tally = await waitFor('the order', async () => {
-          const t = readTally(db);
-          return t.orders.size === 1 && t;
-        }, 30_000);
+        const tally = await waitFor(
+          'the order',
+          async () => {
+            const t = readTally(db);
+            return t.orders.size === 1 && t;
+          },
+          30_000,
+        );
         assert.equal(tally.products.size, 3, 'the SQL-looking input dropped nothing');
         assert.equal(tally.products.get('pid_0002')?.stock, 299);
       } finally {
@@ -113,7 +221,13 @@ for (const transport of await transportsUnderTest()) {
       const producer = await (await createTransport(config, createLogger('test'))).createProducer();
       try {
         await producer.send('poison-1', 'this is not JSON');
-        await producer.send('poison-2', JSON.stringify({ header: { version: MESSAGE_VERSION, topicName: 't', enqueuedAt: Date.now() }, body: { orderId: 'x' } }));
+        await producer.send(
+          'poison-2',
+          JSON.stringify({
+            header: { version: MESSAGE_VERSION, topicName: 't', enqueuedAt: Date.now() },
+            body: { orderId: 'x' },
+          }),
+        );
       } finally {
         await producer.close();
       }
@@ -121,10 +235,14 @@ for (const transport of await transportsUnderTest()) {
       assert.equal(after.status, 202);
       const db = services.openOrderDb();
       try {
-        const tally = await waitFor('the dead letters and the next order', async () => {
-          const t = readTally(db);
-          return t.deadLetters.length === 2 && t.orders.has(String(after.data?.orderId)) && t;
-        }, 30_000);
+        const tally = await waitFor(
+          'the dead letters and the next order',
+          async () => {
+            const t = readTally(db);
+            return t.deadLetters.length === 2 && t.orders.has(String(after.data?.orderId)) && t;
+          },
+          30_000,
+        );
         assert.deepEqual(tally.deadLetters.map((d) => d.reason).sort(), [
           'invalid order message: body.orderId: Invalid string: must match pattern /^[A-Za-z0-9_-]{8,64}$/',
           'payload is not JSON',

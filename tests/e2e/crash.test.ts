@@ -51,10 +51,14 @@ for (const transport of await transportsUnderTest()) {
         const backlog = queued.size - [...queued].filter((id) => readTally(db).orders.has(id)).length;
         assert.ok(backlog > 0, 'there must be a backlog when the order service restarts');
         await services.order.start();
-        const tally = await waitFor('the backlog to drain', async () => {
-          const t = readTally(db);
-          return [...queued].every((id) => t.orders.has(id)) && t;
-        }, DRAIN_TIMEOUT_MS);
+        const tally = await waitFor(
+          'the backlog to drain',
+          async () => {
+            const t = readTally(db);
+            return [...queued].every((id) => t.orders.has(id)) && t;
+          },
+          DRAIN_TIMEOUT_MS,
+        );
         const product = tally.products.get(PRODUCT.id)!;
         assert.equal(product.sold, 300);
         assert.equal(product.stock, 0);
@@ -105,11 +109,15 @@ for (const transport of await transportsUnderTest()) {
       const db = services.openOrderDb();
       try {
         // Every message the queue holds is consumed; a burst cut by the crash leaves nothing pending.
-        const tally = await waitFor('the queue to drain', async () => {
-          const t = readTally(db);
-          const lag = await fetch(`${services.order.url}/metrics`).then((r) => r.text());
-          return [...queued].every((id) => t.orders.has(id)) && /seckill_order_consumer_lag_messages 0\b/.test(lag) && t;
-        }, DRAIN_TIMEOUT_MS);
+        const tally = await waitFor(
+          'the queue to drain',
+          async () => {
+            const t = readTally(db);
+            const lag = await fetch(`${services.order.url}/metrics`).then((r) => r.text());
+            return [...queued].every((id) => t.orders.has(id)) && /seckill_order_consumer_lag_messages 0\b/.test(lag) && t;
+          },
+          DRAIN_TIMEOUT_MS,
+        );
         const product = tally.products.get(PRODUCT.id)!;
         assert.deepEqual(tally.deadLetters, [], 'no truncated or half-written message reached the consumer');
         assert.equal(product.stock + product.sold, product.initialStock);
@@ -123,7 +131,9 @@ for (const transport of await transportsUnderTest()) {
           const q = await queryOrder(services.gatewayUrl, order.phone, PRODUCT.id);
           assert.equal(q.data?.orderStatus, 'SUCCESS');
         }
-        console.log(`# gateway SIGKILLed: ${queued.size} answered queued, ${cut} connections cut, ${tally.orders.size} whole orders`);
+        console.log(
+          `# gateway SIGKILLed: ${queued.size} answered queued, ${cut} connections cut, ${tally.orders.size} whole orders`,
+        );
       } finally {
         db.close();
       }

@@ -22,14 +22,20 @@ for (const transport of await transportsUnderTest()) {
       const buyers = Array.from({ length: BUYERS }, (_, i) => phone(i));
       // 500 distinct buyers at once, plus 50 with a wrong price, interleaved.
       const first = await Promise.all([
-        ...buyers.map((p) => charge(url, { userPhoneNum: p, prodId: PRODUCT.id, chargePrice: PRODUCT.price }).then((a) => answers.set(p, a))),
+        ...buyers.map((p) =>
+          charge(url, { userPhoneNum: p, prodId: PRODUCT.id, chargePrice: PRODUCT.price }).then((a) => answers.set(p, a)),
+        ),
         ...Array.from({ length: 50 }, (_, i) =>
-          charge(url, { userPhoneNum: phone(10_000 + i), prodId: PRODUCT.id, chargePrice: '1199.99' }).then((a) => wrongPrice.push(a)),
+          charge(url, { userPhoneNum: phone(10_000 + i), prodId: PRODUCT.id, chargePrice: '1199.99' }).then((a) =>
+            wrongPrice.push(a),
+          ),
         ),
       ]);
       assert.equal(first.length, BUYERS + 50);
       // Every buyer tries again: a repeat is never queued twice.
-      repeats = await Promise.all(buyers.map((p) => charge(url, { userPhoneNum: p, prodId: PRODUCT.id, chargePrice: PRODUCT.price })));
+      repeats = await Promise.all(
+        buyers.map((p) => charge(url, { userPhoneNum: p, prodId: PRODUCT.id, chargePrice: PRODUCT.price })),
+      );
     });
     after(async () => services?.stop());
 
@@ -43,9 +49,16 @@ for (const transport of await transportsUnderTest()) {
     });
 
     it('never queues a repeat, and refuses a wrong price with 400/40005', () => {
-      assert.ok(repeats.every((a) => a.status === 409 && (a.code === 40008 || a.code === 40006)), 'repeats: 409');
+      assert.ok(
+        repeats.every((a) => a.status === 409 && (a.code === 40008 || a.code === 40006)),
+        'repeats: 409',
+      );
       const queuedBuyers = [...answers.values()].filter((a) => a.code === 10000).length;
-      assert.equal(repeats.filter((a) => a.code === 40008).length, queuedBuyers, 'each queued buyer is told it already has an order');
+      assert.equal(
+        repeats.filter((a) => a.code === 40008).length,
+        queuedBuyers,
+        'each queued buyer is told it already has an order',
+      );
       assert.equal(wrongPrice.length, 50);
       assert.ok(wrongPrice.every((a) => a.status === 400 && a.code === 40005 && /1200\.00/.test(a.msg)));
     });
@@ -54,10 +67,14 @@ for (const transport of await transportsUnderTest()) {
       const queuedIds = new Map([...answers].filter(([, a]) => a.code === 10000).map(([p, a]) => [String(a.data?.orderId), p]));
       const db = services.openOrderDb();
       try {
-        const tally = await waitFor('the queue to drain', async () => {
-          const t = readTally(db);
-          return [...queuedIds.keys()].every((id) => t.orders.has(id)) && t;
-        }, DRAIN_TIMEOUT_MS);
+        const tally = await waitFor(
+          'the queue to drain',
+          async () => {
+            const t = readTally(db);
+            return [...queuedIds.keys()].every((id) => t.orders.has(id)) && t;
+          },
+          DRAIN_TIMEOUT_MS,
+        );
         const product = tally.products.get(PRODUCT.id)!;
         assert.equal(product.sold, STOCK, 'sold = min(stock, distinct queued buyers)');
         assert.equal(product.stock, 0);
@@ -89,20 +106,27 @@ for (const transport of await transportsUnderTest()) {
       }
     });
 
-    it("exports on /metrics the counts this test made", async () => {
+    it('exports on /metrics the counts this test made', async () => {
       const gateway = await (await fetch(`${services.gatewayUrl}/metrics`)).text();
       assert.equal(metricValue(gateway, 'seckill_gateway_requests_total', { route: 'charge', code: '10000' }), STOCK);
-      assert.equal(metricValue(gateway, 'seckill_gateway_requests_total', { route: 'charge', code: '40006' }), BUYERS - STOCK + (BUYERS - STOCK));
+      assert.equal(
+        metricValue(gateway, 'seckill_gateway_requests_total', { route: 'charge', code: '40006' }),
+        BUYERS - STOCK + (BUYERS - STOCK),
+      );
       assert.equal(metricValue(gateway, 'seckill_gateway_requests_total', { route: 'charge', code: '40008' }), STOCK);
       assert.equal(metricValue(gateway, 'seckill_gateway_requests_total', { route: 'charge', code: '40005' }), 50);
       assert.equal(metricValue(gateway, 'seckill_queue_enqueued_total'), STOCK);
       assert.equal(metricValue(gateway, 'seckill_gateway_stock_cache', { product: PRODUCT.id }), 0);
       assert.equal(metricValue(gateway, 'seckill_gateway_sold_out', { product: PRODUCT.id }), 1);
       assert.equal(metricValue(gateway, 'seckill_gateway_request_duration_seconds_count', { route: 'charge' }), 2 * BUYERS + 50);
-      const order = await waitFor('the order gauges to refresh', async () => {
-        const text = await (await fetch(`${services.order.url}/metrics`)).text();
-        return metricValue(text, 'seckill_order_db_stock', { product: PRODUCT.id }) === 0 && text;
-      }, 10_000);
+      const order = await waitFor(
+        'the order gauges to refresh',
+        async () => {
+          const text = await (await fetch(`${services.order.url}/metrics`)).text();
+          return metricValue(text, 'seckill_order_db_stock', { product: PRODUCT.id }) === 0 && text;
+        },
+        10_000,
+      );
       assert.equal(metricValue(order, 'seckill_order_messages_consumed_total', { outcome: 'success' }), STOCK);
       assert.equal(metricValue(order, 'seckill_order_queue_time_seconds_count'), STOCK);
       assert.equal(metricValue(order, 'seckill_order_oversold_units', { product: PRODUCT.id }), 0);

@@ -13,7 +13,13 @@ describe('embedded queue engine', () => {
   let transport: Transport;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seckill-queue-'));
-    transport = createEmbeddedTransport({ dataDir: dir, topic: 't', consumerGroup: 'g', sync: 'NORMAL', onConsumerError: () => {} });
+    transport = createEmbeddedTransport({
+      dataDir: dir,
+      topic: 't',
+      consumerGroup: 'g',
+      sync: 'NORMAL',
+      onConsumerError: () => {},
+    });
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -32,7 +38,10 @@ describe('embedded queue engine', () => {
     await waitFor('all messages', async () => got.length >= 1000, 10_000);
     await waitFor('lag 0', async () => (await consumer.lag()).messages === 0, 5_000);
     await consumer.close();
-    assert.deepEqual(got.map((d) => d.payload), Array.from({ length: 1000 }, (_, i) => `m${i}`));
+    assert.deepEqual(
+      got.map((d) => d.payload),
+      Array.from({ length: 1000 }, (_, i) => `m${i}`),
+    );
     assert.ok(got.every((d, i) => d.key === `k${i}` && d.deliveryAttempt === 1));
     assert.equal(largest, 64);
   });
@@ -74,8 +83,18 @@ describe('embedded queue engine', () => {
     });
     await waitFor('everything consumed', async () => (await second.lag()).messages === 0, 5_000);
     await second.close();
-    assert.deepEqual(redelivered[0]!.map((d) => [d.payload, d.deliveryAttempt]), [['m0', 2], ['m1', 2], ['m2', 2]]);
-    assert.deepEqual(redelivered.flat().map((d) => d.payload), ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+    assert.deepEqual(
+      redelivered[0]!.map((d) => [d.payload, d.deliveryAttempt]),
+      [
+        ['m0', 2],
+        ['m1', 2],
+        ['m2', 2],
+      ],
+    );
+    assert.deepEqual(
+      redelivered.flat().map((d) => d.payload),
+      ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'],
+    );
   });
 
   it('reports the age of the oldest unconsumed message, and purges consumed ones', async () => {
@@ -91,7 +110,11 @@ describe('embedded queue engine', () => {
     await waitFor('lag 0', async () => (await consumer.lag()).messages === 0, 5_000);
     const db = new Database(path.join(dir, 'queue-t.sqlite'), { readonly: true });
     try {
-      await waitFor('the purge', async () => (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n === 0, 5_000);
+      await waitFor(
+        'the purge',
+        async () => (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n === 0,
+        5_000,
+      );
     } finally {
       db.close();
     }

@@ -22,9 +22,27 @@ describe('admission rules', () => {
   });
   const refusals: [string, Parameters<typeof admit>[1], Partial<typeof request>, ResultCode, RegExp][] = [
     ['unknown product', { product: undefined, alreadyQueued: false, now: NOW }, {}, ResultCode.NO_SUCH_PRODUCT, /no product/],
-    ['sale not started', { product: product({ saleStartsAt: NOW + 1 }), alreadyQueued: false, now: NOW }, {}, ResultCode.SALE_NOT_OPEN, /not started/],
-    ['sale ended', { product: product({ saleEndsAt: NOW }), alreadyQueued: false, now: NOW }, {}, ResultCode.SALE_NOT_OPEN, /ended/],
-    ['wrong price', { product: product(), alreadyQueued: false, now: NOW }, { chargePrice: 119999 }, ResultCode.INVALID_PARAMS, /1200\.00/],
+    [
+      'sale not started',
+      { product: product({ saleStartsAt: NOW + 1 }), alreadyQueued: false, now: NOW },
+      {},
+      ResultCode.SALE_NOT_OPEN,
+      /not started/,
+    ],
+    [
+      'sale ended',
+      { product: product({ saleEndsAt: NOW }), alreadyQueued: false, now: NOW },
+      {},
+      ResultCode.SALE_NOT_OPEN,
+      /ended/,
+    ],
+    [
+      'wrong price',
+      { product: product(), alreadyQueued: false, now: NOW },
+      { chargePrice: 119999 },
+      ResultCode.INVALID_PARAMS,
+      /1200\.00/,
+    ],
     ['repeat order', { product: product(), alreadyQueued: true, now: NOW }, {}, ResultCode.REPEAT_ORDER, /already/],
     ['sold out', { product: product({ remaining: 0 }), alreadyQueued: false, now: NOW }, {}, ResultCode.SOLD_OUT, /sold out/],
   ];

@@ -21,27 +21,43 @@ describe('order rules (decideBatch)', () => {
   it('sells exactly the stock, in queue order, and the rest is SOLD_OUT', () => {
     const batch = ['13800000001', '13800000002', '13800000003'].map((p) => msg(p));
     const decision = decideBatch(batch, state(2), 5);
-    assert.deepEqual(decision.orders.map((o) => o.status), ['SUCCESS', 'SUCCESS', 'SOLD_OUT']);
+    assert.deepEqual(
+      decision.orders.map((o) => o.status),
+      ['SUCCESS', 'SUCCESS', 'SOLD_OUT'],
+    );
     assert.equal(decision.stockTaken.get('p'), 2);
     assert.equal(decision.orders[0]?.consumed_at, 5);
   });
   it('skips a redelivered message (order id already written, or twice in the batch)', () => {
     const first = msg('13800000001');
-    const decision = decideBatch([first, first, msg('13800000002')], state(5, { knownOrderIds: new Set([first.body.orderId]) }), 0);
+    const decision = decideBatch(
+      [first, first, msg('13800000002')],
+      state(5, { knownOrderIds: new Set([first.body.orderId]) }),
+      0,
+    );
     assert.equal(decision.redelivered, 2);
     assert.equal(decision.orders.length, 1);
     assert.equal(decision.stockTaken.get('p'), 1);
   });
   it('gives a second order by the same user DUPLICATE, within a batch and across batches', () => {
     const decision = decideBatch([msg('13800000001'), msg('13800000001')], state(5), 0);
-    assert.deepEqual(decision.orders.map((o) => o.status), ['SUCCESS', 'DUPLICATE']);
+    assert.deepEqual(
+      decision.orders.map((o) => o.status),
+      ['SUCCESS', 'DUPLICATE'],
+    );
     const later = decideBatch([msg('13800000009')], state(5, { successfulBuyers: new Set([buyerKey('p', '13800000009')]) }), 0);
-    assert.deepEqual(later.orders.map((o) => o.status), ['DUPLICATE']);
+    assert.deepEqual(
+      later.orders.map((o) => o.status),
+      ['DUPLICATE'],
+    );
     assert.equal(later.stockTaken.size, 0);
   });
   it('rejects a wrong price with a reason and takes no stock', () => {
     const decision = decideBatch([msg('13800000001', 'p', 99)], state(5), 0);
-    assert.deepEqual(decision.orders.map((o) => o.status), ['REJECTED']);
+    assert.deepEqual(
+      decision.orders.map((o) => o.status),
+      ['REJECTED'],
+    );
     assert.match(decision.rejected[0]?.reason ?? '', /does not match/);
     assert.equal(decision.stockTaken.size, 0);
   });
