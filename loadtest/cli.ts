@@ -1,0 +1,25 @@
+/** `npm run load -- [options]`: see --help. Exit 0 = audit and thresholds passed, 1 = failed, 2 = bad usage/error. */
+import { HELP, parseArgs } from './options.ts';
+import { runLoad } from './run.ts';
+import { summaryTable } from './summary.ts';
+
+const argv = process.argv.slice(2);
+let parsed: ReturnType<typeof parseArgs>;
+try {
+  parsed = parseArgs(argv);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(2);
+}
+if (parsed.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+try {
+  const { result, file } = await runLoad(parsed.options, argv, (line) => console.error(line));
+  console.log(summaryTable(result, file));
+  process.exit(result.passed ? 0 : 1);
+} catch (error) {
+  console.error(`load run failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}

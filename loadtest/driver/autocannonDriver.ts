@@ -1,0 +1,82 @@
+import autocannon from 'autocannon';
+import { plannedRequests } from './schedule.ts';
+import type { AnswerSink, ChargeAnswer, DriverConfig, DriverResult } from './types.ts';
+import { formBody, requestAt } from './workload.ts';
+
+/**
+ * autocannon with `overallRate`: the project's named driver and the baseline the paced driver is
+ * compared with. It keeps the average rate but sends each second's quota as a burst, and its latency
+ * is from the actual send (closed model per connection), so its percentiles include its own bursts
+ * and hide queueing in the generator. `--ramp` is not supported by it.
+ */
+export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink, signal?: AbortSignal): Promise<DriverResult> {
+  const planned = plannedRequests(config.schedule);
+  let next = 0;
+  let pending: ChargeAnswer[] = [];
+  const flushTimer = setInterval(() => {
+    if (pending.length > 0) onAnswers(pending);
+    pending = [];
+  }, 100);
+  const cpu0 = process.cpuUsage();
+  const started = Date.now();
+  let instance: autocannon.Instance | undefined;
+  const finished = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon({
+    url: config.target,
+    connections: config.connections,
+    overallRate: config.schedule.rps,
+    amount: planned,
+    timeout: Math.ceil(config.timeoutMs / 1000),
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/charge.do',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        setupRequest: (request, context) => {
+          const charge = requestAt(config.workload, next);
+          next += 1;
+          Object.assign(context, { charge });
+          return { ...request, body: formBody(charge) };
+        },
+        onResponse: (status, body, context) => {
+          const charge = (context as { charge?: ReturnType<typeof requestAt> }).charge;
+          if (!charge) return;
+          let code = 0;
+          let orderId: string | null = null;
+          try {
+            const envelope = JSON.parse(body) as { code?: number; data?: { orderId?: string } | null };
+            code = envelope.code ?? 0;
+            orderId = envelope.data?.orderId ?? null;
+          } catch {
+            // not an envelope
+          }
+          pending.push({ index: charge.index, phone: charge.phone, prodId: charge.prodId, status, code, orderId, answeredAt: Date.now() });
+        },
+      },
+    ],
+    }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+  signal?.addEventListener('abort', () => instance?.stop(), { once: true });
+  const result = await finished;
+  clearInterval(flushTimer);
+  if (pending.length > 0) onAnswers(pending);
+  const durationMs = Math.max(1, Date.now() - started);
+  const cpu = process.cpuUsage(cpu0);
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
+  const requests = result.requests.total;
+  return {
+    driver: 'autocannon',
+    planned,
+    requests,
+    errors: result.errors,
+    durationMs,
+    achievedRps: Math.round((requests / durationMs) * 1000),
+    statusCodes,
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, p999: result.latency.p99_9, max: result.latency.max },
+    scheduleSlipMs: null,
+    generatorCpuCores: Number(((cpu.user + cpu.system) / 1000 / durationMs).toFixed(2)),
+    generatorLimited: false,
+    generatorLimitReasons: ['autocannon: bursts each second (not evenly paced); latency not corrected for coordinated omission'],
+  };
+}

@@ -1,0 +1,89 @@
+import { Worker } from 'node:worker_threads';
+import { mergeHistograms, summarize } from '../stats.ts';
+import type { StartMessage, WorkerInput, WorkerMessage } from './pacedWorker.ts';
+import { plannedRequests } from './schedule.ts';
+import type { AnswerSink, DriverConfig, DriverResult } from './types.ts';
+
+/** Schedule slip (p99) beyond which the generator, not the system, set the pace. */
+export const MAX_SLIP_P99_MS = 5;
+/** Event-loop busy share beyond which a generator thread is saturated. */
+export const MAX_EVENT_LOOP_UTILIZATION = 0.9;
+
+/**
+ * Worker threads do not get tsx's loader (neither inherited nor via execArgv on Node 20), so a tiny
+ * eval'd boot script loads the TypeScript worker through tsx's API.
+ */
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.tsImport(${JSON.stringify(
+  new URL('./pacedWorker.ts', import.meta.url).href,
+)}, ${JSON.stringify(import.meta.url)}))`;
+
+type Done = Extract<WorkerMessage, { type: 'done' }>;
+
+/** The paced open-model driver: `config.workers` threads share one schedule (see pacedWorker.ts). */
+export async function runPaced(config: DriverConfig, onAnswers: AnswerSink, signal?: AbortSignal): Promise<DriverResult> {
+  const workers = Array.from({ length: config.workers }, (_, workerIndex) => {
+    const input: WorkerInput = { config, workerIndex };
+    return new Worker(WORKER_BOOT, { eval: true, workerData: input });
+  });
+  const stopAll = () => workers.forEach((w) => void w.terminate());
+  signal?.addEventListener('abort', stopAll, { once: true });
+  const hardLimit = config.schedule.durationMs + config.timeoutMs + 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+      w.once('message', () => resolve());
+      w.once('error', reject);
+    })));
+    // Every thread is loaded: one shared clock, a little ahead so that all threads see it in time.
+    const startAt = Date.now() + 50;
+    workers.forEach((w) => w.postMessage({ startAt } satisfies StartMessage));
+    const cpu0 = process.cpuUsage();
+    const dones = await Promise.race([
+      Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<Done>((resolve, reject) => {
+              worker.on('message', (message: WorkerMessage) => {
+                if (message.type === 'answers') onAnswers(message.answers);
+                else if (message.type === 'done') resolve(message);
+              });
+              worker.once('error', reject);
+              worker.once('exit', (code) => reject(new Error(`generator thread exited (${code}) before it finished`)));
+            }),
+        ),
+      ),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`paced driver did not finish within ${hardLimit} ms`)), hardLimit);
+      }),
+    ]);
+    const cpu = process.cpuUsage(cpu0);
+    const lastAnswerAt = Math.max(...dones.map((d) => d.lastAnswerAt));
+    const durationMs = Math.max(1, lastAnswerAt - startAt);
+    const statusCodes: Record<string, number> = {};
+    for (const d of dones) for (const [k, v] of Object.entries(d.statusCodes)) statusCodes[k] = (statusCodes[k] ?? 0) + v;
+    const requests = dones.reduce((n, d) => n + d.sent, 0);
+    const slip = summarize(mergeHistograms(dones.map((d) => d.slip)));
+    const elu = Math.max(...dones.map((d) => d.eventLoopUtilization));
+    const reasons: string[] = [];
+    if (slip.p99 > MAX_SLIP_P99_MS) reasons.push(`schedule slip p99 ${slip.p99} ms > ${MAX_SLIP_P99_MS} ms`);
+    if (elu > MAX_EVENT_LOOP_UTILIZATION) reasons.push(`generator thread busy ${(elu * 100).toFixed(0)}% of the time`);
+    return {
+      driver: 'paced',
+      planned: plannedRequests(config.schedule),
+      requests,
+      errors: dones.reduce((n, d) => n + d.errors, 0),
+      durationMs,
+      achievedRps: Math.round((requests / durationMs) * 1000),
+      statusCodes,
+      latencyMs: summarize(mergeHistograms(dones.map((d) => d.latency))),
+      scheduleSlipMs: slip,
+      generatorCpuCores: Number(((cpu.user + cpu.system) / 1000 / durationMs).toFixed(2)),
+      generatorLimited: reasons.length > 0,
+      generatorLimitReasons: reasons,
+    };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', stopAll);
+    stopAll();
+  }
+}

@@ -1,0 +1,57 @@
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { plannedRequests } from '../driver/schedule.ts';
+import type { DriverConfig, DriverResult } from '../driver/types.ts';
+import { formBody, requestAt } from '../driver/workload.ts';
+
+/** `--driver k6`: runs loadtest/k6/flash-sale.ts with the k6 binary, if there is one on PATH. */
+export async function runK6(config: DriverConfig, signal: AbortSignal): Promise<DriverResult> {
+  try {
+    await promisify(execFile)('k6', ['version'], { timeout: 10_000 });
+  } catch {
+    throw new Error('--driver k6: no `k6` binary on PATH (it is not installable on this machine); use --driver paced or autocannon');
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seckill-k6-'));
+  const summary = path.join(dir, 'summary.json');
+  // k6 cannot import our workload module: hand it the bodies, one per request.
+  const bodies = path.join(dir, 'bodies.json');
+  const planned = plannedRequests(config.schedule);
+  fs.writeFileSync(bodies, JSON.stringify(Array.from({ length: planned }, (_, i) => formBody(requestAt(config.workload, i)))));
+  const script = new URL('./flash-sale.ts', import.meta.url).pathname;
+  const env = {
+    ...process.env,
+    TARGET: config.target,
+    RPS: String(config.schedule.rps),
+    DURATION_S: String(Math.ceil(config.schedule.durationMs / 1000)),
+    VUS: String(config.connections),
+    BODIES_FILE: bodies,
+    SUMMARY_FILE: summary,
+  };
+  const child = spawn('k6', ['run', '--quiet', script], { env, stdio: 'inherit' });
+  const kill = () => child.pid !== undefined && process.kill(child.pid, 'SIGTERM');
+  signal.addEventListener('abort', kill, { once: true });
+  const limit = setTimeout(kill, config.schedule.durationMs + config.timeoutMs + 60_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(limit);
+  signal.removeEventListener('abort', kill);
+  try {
+    const http = JSON.parse(fs.readFileSync(summary, 'utf8')) as Omit<DriverResult, 'driver' | 'planned' | 'scheduleSlipMs' | 'generatorLimited' | 'generatorLimitReasons' | 'generatorCpuCores' | 'durationMs'>;
+    return {
+      ...http,
+      driver: 'k6',
+      planned,
+      durationMs: config.schedule.durationMs,
+      scheduleSlipMs: null,
+      generatorCpuCores: 0,
+      generatorLimited: false,
+      generatorLimitReasons: [],
+    };
+  } catch (error) {
+    throw new Error(`k6 exited (${code}) without a summary at ${summary}`, { cause: error });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

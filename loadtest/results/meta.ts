@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+
+/** What a result is worth depends on where it was taken: recorded with every run. */
+export function machineInfo() {
+  return {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+export function gitCommit(): string | null {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${commit}-dirty` : commit;
+  } catch {
+    return null;
+  }
+}
+
+/** `<ISO time>-<label>.json`, with the colons of the time made file-name safe. */
+export function resultFileName(at: Date, label: string): string {
+  return `${at.toISOString().replace(/:/g, '-')}-${label.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
+}

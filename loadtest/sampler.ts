@@ -1,0 +1,121 @@
+import { byLabel, parsePrometheusText, sumOf, type Sample } from './promtext.ts';
+
+/** One second of the run, as both services' /metrics told it. Rates are per second. */
+export interface TimePoint {
+  t: number;
+  requestRate: number;
+  enqueueRate: number;
+  consumeRate: number;
+  lagMessages: number;
+  lagSeconds: number;
+  dbStock: Record<string, number>;
+  cacheStock: Record<string, number>;
+}
+
+/** Cumulative counts since the sampler started (deltas from its first scrape). */
+export interface Totals {
+  requests: number;
+  enqueued: number;
+  consumed: number;
+}
+
+const FINAL_OUTCOMES = ['success', 'sold_out', 'duplicate', 'rejected', 'dead_letter'];
+
+async function scrape(url: string | undefined): Promise<Sample[] | null> {
+  if (!url) return null;
+  try {
+    const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(900) });
+    return res.ok ? parsePrometheusText(await res.text()) : null;
+  } catch {
+    return null;
+  }
+}
+
+function counters(gateway: Sample[] | null, order: Sample[] | null): Totals {
+  return {
+    requests: gateway ? sumOf(gateway, 'seckill_gateway_requests_total', { route: 'charge' }) : 0,
+    enqueued: gateway ? sumOf(gateway, 'seckill_queue_enqueued_total') : 0,
+    consumed: order ? FINAL_OUTCOMES.reduce((n, outcome) => n + sumOf(order, 'seckill_order_messages_consumed_total', { outcome }), 0) : 0,
+  };
+}
+
+/**
+ * Scrapes the gateway's and the order service's /metrics once a second. Cheap: two small HTTP GETs
+ * and a regex pass. The order service is optional (an external --target without --order-url).
+ */
+export class Sampler {
+  readonly points: TimePoint[] = [];
+  private base: Totals | null = null;
+  private last: Totals = { requests: 0, enqueued: 0, consumed: 0 };
+  private lastAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private startedAt = 0;
+  private busy = false;
+  lagMessages = 0;
+
+  constructor(
+    private readonly gatewayUrl: string,
+    private readonly orderUrl: string | undefined,
+  ) {}
+
+  get hasOrderMetrics(): boolean {
+    return this.orderUrl !== undefined;
+  }
+
+  async start(): Promise<void> {
+    this.startedAt = Date.now();
+    await this.sample();
+    this.timer = setInterval(() => void this.sample(), 1000);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  totals(): Totals {
+    return { ...this.last };
+  }
+
+  /** Everything enqueued in this run has been consumed to a final outcome, and the engine reports no lag. */
+  drained(): boolean {
+    return this.last.consumed >= this.last.enqueued && this.lagMessages === 0;
+  }
+
+  async sample(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const [gateway, order] = await Promise.all([scrape(this.gatewayUrl), scrape(this.orderUrl)]);
+      const now = Date.now();
+      const raw = counters(gateway, order);
+      if (!this.base) {
+        this.base = raw;
+        this.lastAt = now;
+        return;
+      }
+      const base = this.base;
+      const totals: Totals = { requests: raw.requests - base.requests, enqueued: raw.enqueued - base.enqueued, consumed: raw.consumed - base.consumed };
+      const seconds = Math.max(0.001, (now - this.lastAt) / 1000);
+      const rate = (key: keyof Totals) => Math.round((totals[key] - this.last[key]) / seconds);
+      this.lagMessages = order ? sumOf(order, 'seckill_order_consumer_lag_messages') : 0;
+      this.points.push({
+        t: Math.round((now - this.startedAt) / 100) / 10,
+        requestRate: rate('requests'),
+        enqueueRate: rate('enqueued'),
+        consumeRate: rate('consumed'),
+        lagMessages: this.lagMessages,
+        lagSeconds: order ? sumOf(order, 'seckill_order_consumer_lag_seconds') : 0,
+        dbStock: order ? byLabel(order, 'seckill_order_db_stock', 'product') : {},
+        cacheStock: gateway ? byLabel(gateway, 'seckill_gateway_stock_cache', 'product') : {},
+      });
+      this.last = totals;
+      this.lastAt = now;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** The largest lag seen, in messages. */
+export const peakLag = (points: readonly TimePoint[]): number => points.reduce((m, p) => Math.max(m, p.lagMessages), 0);
