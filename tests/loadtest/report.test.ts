@@ -36,7 +36,7 @@ test('the report renders its charts in headless Chromium', { skip, timeout: 60_0
       svgs.map((svg) => ({
         id: svg.id,
         width: svg.getBoundingClientRect().width,
-        paths: [...svg.querySelectorAll('path.series')].map((p) => ({ d: p.getAttribute('d') ?? '', length: (p as SVGPathElement).getTotalLength() })),
+        paths: [...svg.querySelectorAll('path.series')].map((p) => ({ d: p.getAttribute('d') ?? '', length: (p as unknown as { getTotalLength(): number }).getTotalLength() })),
         bars: svg.querySelectorAll('rect.bar').length,
       })),
     );
