@@ -1,0 +1,46 @@
+# Shared settings of start.sh / stop.sh (sourced, not run). Every value can be overridden by env.
+ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+ROCKETMQ_VERSION="${ROCKETMQ_VERSION:-5.3.3}"
+# Jars fetched once by Maven from the published artifacts (never built from source), reused when present.
+ROCKETMQ_CACHE_DIR="${ROCKETMQ_CACHE_DIR:-$HOME/.cache/seckill-bench/rocketmq/$ROCKETMQ_VERSION}"
+ROCKETMQ_LIB_DIR="$ROCKETMQ_CACHE_DIR/lib"
+# Store, configs, logs and PID files (git-ignored).
+ROCKETMQ_DATA_DIR="${ROCKETMQ_DATA_DIR:-$ROOT_DIR/.rocketmq}"
+
+ROCKETMQ_HOST=127.0.0.1
+ROCKETMQ_NAMESRV_PORT="${ROCKETMQ_NAMESRV_PORT:-9876}"
+ROCKETMQ_PROXY_PORT="${ROCKETMQ_PROXY_PORT:-8081}"                    # gRPC, what the Node client talks to
+ROCKETMQ_PROXY_REMOTING_PORT="${ROCKETMQ_PROXY_REMOTING_PORT:-8080}"  # remoting protocol of the proxy
+ROCKETMQ_BROKER_PORT="${ROCKETMQ_BROKER_PORT:-10911}"                 # HA port is this + 1
+ROCKETMQ_METRICS_PORT="${ROCKETMQ_METRICS_PORT:-5557}"                # broker Prometheus exporter
+
+ROCKETMQ_TOPIC="${ROCKETMQ_TOPIC:-seckill-orders}"
+ROCKETMQ_GROUP="${ROCKETMQ_GROUP:-seckill-order-service}"
+ROCKETMQ_QUEUES="${ROCKETMQ_QUEUES:-4}"
+# Broker-side redeliveries before the broker moves a message to %DLQ%<group>. Kept above the order
+# service's own dead-letter limit, so that the service (not the broker) decides.
+ROCKETMQ_MAX_RETRIES="${ROCKETMQ_MAX_RETRIES:-16}"
+ROCKETMQ_START_TIMEOUT="${ROCKETMQ_START_TIMEOUT:-120}"  # seconds
+ROCKETMQ_STOP_TIMEOUT="${ROCKETMQ_STOP_TIMEOUT:-20}"     # seconds before KILL
+
+ROCKETMQ_CLUSTER=DefaultCluster
+RUN_DIR="$ROCKETMQ_DATA_DIR/run"
+LOG_DIR="$ROCKETMQ_DATA_DIR/logs"
+
+say() { printf '[rocketmq] %s\n' "$*"; }
+
+# PID from FILE if that process is alive and is still our Java main class (guards against PID reuse).
+alive_pid() {
+  local file="$1" class="$2" pid
+  [[ -f "$file" ]] || return 1
+  pid="$(cat "$file")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$class" || return 1
+  echo "$pid"
+}
+
+NAMESRV_CLASS=org.apache.rocketmq.namesrv.NamesrvStartup
+PROXY_CLASS=org.apache.rocketmq.proxy.ProxyStartup
+ADMIN_CLASS=org.apache.rocketmq.tools.command.MQAdminStartup

@@ -1,0 +1,53 @@
+/**
+ * Settings of the RocketMQ engine, from the environment. Defaults match infra/rocketmq/start.sh
+ * (a local broker on 127.0.0.1) and docker-compose.yml overrides the endpoints and metrics URL.
+ */
+export interface RocketmqConfig {
+  /** ROCKETMQ_ENDPOINTS: the proxy's gRPC address(es), `host:port[;host:port]`. Default 127.0.0.1:8081. */
+  readonly endpoints: string;
+  /** ROCKETMQ_TOPIC: the order topic (must exist: the proxy does not create topics). Default seckill-orders. */
+  readonly topic: string;
+  /** ROCKETMQ_GROUP: the consumer group of the order service. Default seckill-order-service. */
+  readonly group: string;
+  /** ROCKETMQ_METRICS_URL: the broker's Prometheus exporter, read by lag(). Default http://127.0.0.1:5557/metrics. */
+  readonly metricsUrl: string;
+  /**
+   * ROCKETMQ_INVISIBLE_MS: how long a received message stays hidden from other consumers while we
+   * hold it (prefetch buffer + handler). Past it the broker redelivers it. Default 60000 (min 10000,
+   * the proxy's floor for a receive).
+   */
+  readonly invisibleMs: number;
+  /** ROCKETMQ_AWAIT_MS: long-polling time of an empty receive; the proxy clamps it to 5-20 s. Default 5000. */
+  readonly awaitMs: number;
+  /** ROCKETMQ_FETCHERS: receive calls kept in flight at once (each brings up to 32 messages). Default 4. */
+  readonly fetchers: number;
+  /** ROCKETMQ_SEND_ATTEMPTS: tries of one send before send() rejects. Default 3. */
+  readonly sendAttempts: number;
+  /** ROCKETMQ_REQUEST_TIMEOUT_MS: timeout of one RPC to the proxy. Default 3000. */
+  readonly requestTimeoutMs: number;
+  /** ROCKETMQ_STARTUP_TIMEOUT_MS: how long a client retries its start (route, settings) before failing. Default 30000. */
+  readonly startupTimeoutMs: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+export function rocketmqConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RocketmqConfig {
+  return {
+    endpoints: env.ROCKETMQ_ENDPOINTS || '127.0.0.1:8081',
+    topic: env.ROCKETMQ_TOPIC || 'seckill-orders',
+    group: env.ROCKETMQ_GROUP || 'seckill-order-service',
+    metricsUrl: env.ROCKETMQ_METRICS_URL || 'http://127.0.0.1:5557/metrics',
+    invisibleMs: int(env, 'ROCKETMQ_INVISIBLE_MS', 60_000, 10_000),
+    awaitMs: int(env, 'ROCKETMQ_AWAIT_MS', 5_000, 1),
+    fetchers: int(env, 'ROCKETMQ_FETCHERS', 4, 1),
+    sendAttempts: int(env, 'ROCKETMQ_SEND_ATTEMPTS', 3, 1),
+    requestTimeoutMs: int(env, 'ROCKETMQ_REQUEST_TIMEOUT_MS', 3_000, 100),
+    startupTimeoutMs: int(env, 'ROCKETMQ_STARTUP_TIMEOUT_MS', 30_000, 0),
+  };
+}
