@@ -368,34 +368,37 @@ export const DASHBOARDS: Record<string, DashboardSpec> = {
         panels: [
           {
             title: 'Broker consumer lag (messages)',
-            description: 'Messages not yet consumed per topic and consumer group, from the broker.',
+            description: 'Messages not yet acked per topic and consumer group (normal and retry queues added), from the broker.',
             unit: 'short',
             targets: [
               {
-                expr: 'sum by (topic, consumer_group) (rocketmq_consumer_lag_messages)',
+                expr: 'sum by (topic, consumer_group) (rocketmq_consumer_lag_messages{is_system="false"})',
                 legend: '{{topic}} / {{consumer_group}}',
               },
             ],
           },
           {
             title: 'Broker consumer lag (latency)',
-            description:
-              'Age of the oldest unconsumed message per consumer group, from the broker (milliseconds; the exporter may add a unit suffix to the name).',
+            description: 'Age of the oldest unacked message per consumer group, from the broker.',
             unit: 'ms',
             targets: [
               {
-                expr: 'max by (topic, consumer_group) ({__name__=~"rocketmq_consumer_lag_latency(_milliseconds)?"})',
+                // An empty queue reports Long.MIN_VALUE (-9.2e18) as its age: keep real ages only.
+                expr: 'max by (topic, consumer_group) (rocketmq_consumer_lag_latency_milliseconds{is_system="false"} >= 0)',
                 legend: '{{topic}} / {{consumer_group}}',
               },
             ],
           },
           {
             title: 'Broker messages in / out',
-            description: 'Messages produced into and consumed out of the broker per second, by topic.',
+            description: 'Messages produced into the broker per topic, and delivered out of it per consumer group, per second.',
             unit: 'mps',
             targets: [
-              { expr: `sum by (topic) (rate(rocketmq_messages_in_total[${RATE}]))`, legend: 'in {{topic}}' },
-              { expr: `sum by (topic) (rate(rocketmq_messages_out_total[${RATE}]))`, legend: 'out {{topic}}' },
+              { expr: `sum by (topic) (rate(rocketmq_messages_in_total{is_system="false"}[${RATE}]))`, legend: 'in {{topic}}' },
+              {
+                expr: `sum by (topic, consumer_group) (rate(rocketmq_messages_out_total{is_system="false"}[${RATE}]))`,
+                legend: 'out {{topic}} / {{consumer_group}}',
+              },
             ],
           },
         ],
