@@ -46,15 +46,17 @@ export const optionsSchema = z
     e2eSample: int(0).default(50),
     seed: int(0).default(1),
     quiet: z.boolean().default(false),
+    closedLoop: z.boolean().default(false),
   })
   .superRefine((o, ctx) => {
+    if (o.closedLoop && o.driver !== 'autocannon') ctx.addIssue({ code: 'custom', path: ['closedLoop'], message: '--closed-loop goes with --driver autocannon' });
     if (o.ramp > o.duration) ctx.addIssue({ code: 'custom', path: ['ramp'], message: '--ramp must not exceed --duration' });
     if ((o.db || o.orderUrl) && !o.target) ctx.addIssue({ code: 'custom', path: ['db'], message: '--db and --order-url only go with --target (a run without --target knows its own)' });
     if (o.target && o.transport !== 'embedded') ctx.addIssue({ code: 'custom', path: ['transport'], message: '--transport chooses how the harness starts the services: not with --target' });
   });
 export type Options = z.infer<typeof optionsSchema>;
 
-const BOOLEAN_FLAGS = new Set(['observe', 'quiet', 'help']);
+const BOOLEAN_FLAGS = new Set(['observe', 'quiet', 'help', 'closedLoop']);
 
 const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -99,6 +101,8 @@ Load
   --workers N           generator threads for the paced driver (default 1)
   --driver D            paced (even arrivals, CO-corrected latency) | autocannon (bursts each
                         second; baseline) | k6 (needs a k6 binary on PATH) (default paced)
+  --closed-loop         with --driver autocannon: no rate, as fast as the connections allow
+                        (capacity, a closed model; --rps and --min-rate-ratio then mean nothing)
   --timeout T           per-request timeout (default 10s)
   --seed N              workload seed (default 1)
 

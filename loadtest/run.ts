@@ -26,6 +26,7 @@ const REPEAT = 40008;
 class AnswerBook {
   readonly byCode: Record<string, number> = {};
   readonly queued: QueuedAnswer[] = [];
+  readonly unanswered: { phone: string; prodId: string }[] = [];
   constructor(private readonly e2e: E2eSampler) {}
   add = (answers: ChargeAnswer[]): void => {
     for (const a of answers) {
@@ -33,7 +34,7 @@ class AnswerBook {
       if (a.code === OK && a.orderId) {
         this.queued.push({ orderId: a.orderId, phone: a.phone, prodId: a.prodId });
         this.e2e.offer(a);
-      }
+      } else if (a.code === 0) this.unanswered.push({ phone: a.phone, prodId: a.prodId });
     }
   };
 }
@@ -57,7 +58,7 @@ async function waitDrained(stack: Stack, sampler: Sampler, queued: number, timeo
   }
 }
 
-function auditDb(options: Options, queued: QueuedAnswer[], drained: boolean, snapshot: StoreSnapshot): AuditResult {
+function auditDb(options: Options, book: AnswerBook, drained: boolean, snapshot: StoreSnapshot): AuditResult {
   const runProducts = new Set(productCatalogue(options.products).map((p) => p.id));
   return audit({
     mode: 'db',
@@ -65,7 +66,8 @@ function auditDb(options: Options, queued: QueuedAnswer[], drained: boolean, sna
     products: snapshot.products.filter((p) => !options.target || runProducts.has(p.id)),
     orders: snapshot.orders,
     deadLetterIds: snapshot.deadLetterIds,
-    queued,
+    queued: book.queued,
+    unanswered: book.unanswered,
     ordersComplete: !options.target,
     expectFullSale: drained,
   });
@@ -106,7 +108,7 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
     const config: DriverConfig = { target: stack.gatewayUrl, schedule, workload: { products, users: options.users, repeatRatio: options.repeatRatio, seed: options.seed }, connections: options.connections, workers: options.workers, timeoutMs: options.timeout };
     let driven: DriverResult;
     try {
-      driven = options.driver === 'k6' ? await runK6(config, abort.signal) : await runDriver(options.driver, config, book.add, abort.signal);
+      driven = options.driver === 'k6' ? await runK6(config, abort.signal) : await runDriver(options.driver, config, book.add, abort.signal, options.closedLoop);
     } finally {
       if (abort.signal.aborted) clearInterval(progress);
     }
@@ -123,13 +125,14 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
 
     const snapshot = stack.dbPath ? readOrderDb(stack.dbPath) : null;
     const result = snapshot
-      ? auditDb(options, book.queued, drainSeconds !== null, snapshot)
+      ? auditDb(options, book, drainSeconds !== null, snapshot)
       : audit({
           mode: 'http',
           products: products.map((p) => ({ id: p.id, initialStock: options.stock, stock: null })),
           orders: await readOrdersOverHttp(stack.gatewayUrl, book.queued),
           deadLetterIds: new Set(),
           queued: book.queued,
+          unanswered: book.unanswered,
           ordersComplete: false,
           expectFullSale: drainSeconds !== null,
         });

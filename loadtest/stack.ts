@@ -18,6 +18,8 @@ export interface Stack {
 export interface StackOptions {
   products: number;
   stock: number;
+  /** Per-product stock overriding `stock` (bench:ci: one product to sell, one sold out). */
+  stocks?: number[];
   transport: 'embedded' | 'rocketmq';
   observe: boolean;
   log: (line: string) => void;
@@ -66,7 +68,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     if (options.transport === 'rocketmq') await ensureBroker(options.log);
     const seedFile = path.join(dataDir, 'seed.json');
-    const products = productCatalogue(options.products).map((p) => ({ ...p, stock: options.stock }));
+    const products = productCatalogue(options.products).map((p, k) => ({ ...p, stock: options.stocks?.[k] ?? options.stock }));
     fs.writeFileSync(seedFile, JSON.stringify({ products }));
     const [gatewayPort, orderPort] = [await freePort(), await freePort()];
     const orderUrl = `http://127.0.0.1:${orderPort}`;

@@ -23,7 +23,7 @@ export function summaryTable(r: RunResult, file: string): string {
     ['queue ms (DB)', r.queue.queueMs ? `p50 ${r.queue.queueMs.p50}  p90 ${r.queue.queueMs.p90}  p99 ${r.queue.queueMs.p99}` : 'n/a'],
     [
       `audit (${r.audit.mode})`,
-      `${yesNo(r.audit.passed)}  oversold ${r.audit.oversold}  stock≠ ${r.audit.stockMismatch}  duplicates ${r.audit.duplicates}  lost ${r.audit.lost}  phantom ${r.audit.phantom}  undersold ${r.audit.undersold}`,
+      `${yesNo(r.audit.passed)}  oversold ${r.audit.oversold}  stock≠ ${r.audit.stockMismatch}  duplicates ${r.audit.duplicates}  lost ${r.audit.lost}  phantom ${r.audit.phantom}  undersold ${r.audit.undersold}  (unconfirmed ${r.audit.unconfirmed})`,
     ],
     ...r.audit.notChecked.map((n): [string, string] => ['  not checked', n]),
     ...Object.entries(r.audit.examples).map(([k, v]): [string, string] => [`  ${k}`, v.join('; ')]),

@@ -30,6 +30,11 @@ export interface AuditInput {
   /** Order ids the order service dead-lettered: final (rejected), not lost. */
   deadLetterIds: ReadonlySet<string>;
   queued: QueuedAnswer[];
+  /**
+   * Requests sent whose answer never arrived (timeout, or in flight when the driver stopped): the
+   * gateway may have queued them. Their orders are "unconfirmed", not phantoms.
+   */
+  unanswered: { phone: string; prodId: string }[];
   /** True when `orders` is every order in the store (the DB), so that phantoms can be told. */
   ordersComplete: boolean;
   /** True when the queue drained and no fault was injected: underselling is then a breach. */
@@ -55,6 +60,8 @@ export interface AuditResult {
   lost: number;
   phantom: number;
   undersold: number;
+  /** Orders of requests whose answer never arrived: reported, not a breach. */
+  unconfirmed: number;
   /** Checks the store could not support in this mode. */
   notChecked: string[];
   products: ProductAudit[];
@@ -126,9 +133,13 @@ export function audit(input: AuditInput): AuditResult {
   }
 
   let phantom = 0;
+  let unconfirmed = 0;
+  const unanswered = new Set(input.unanswered.map((u) => `${u.prodId}|${u.phone}`));
   if (input.ordersComplete) {
     for (const order of input.orders) {
-      if (!queuedIds.has(order.orderId)) {
+      if (queuedIds.has(order.orderId)) continue;
+      if (unanswered.has(`${order.prodId}|${order.phone}`)) unconfirmed += 1;
+      else {
         phantom += 1;
         note('phantom', `${order.orderId} (${order.phone}, ${order.prodId}, ${order.status})`);
       }
@@ -150,6 +161,7 @@ export function audit(input: AuditInput): AuditResult {
     lost,
     phantom,
     undersold,
+    unconfirmed,
     notChecked,
     products,
     examples,

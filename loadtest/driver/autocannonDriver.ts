@@ -7,12 +7,15 @@ import { formBody, requestAt } from './workload.ts';
  * autocannon with `overallRate`: the project's named driver and the baseline the paced driver is
  * compared with. It keeps the average rate but sends each second's quota as a burst, and its latency
  * is from the actual send (closed model per connection), so its percentiles include its own bursts
- * and hide queueing in the generator. `--ramp` is not supported by it.
+ * and hide queueing in the generator. `--ramp` is not supported by it. `closedLoop` measures capacity
+ * instead (no rate: as fast as the connections allow), for bench:ci's ratios.
  */
-export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink, signal?: AbortSignal): Promise<DriverResult> {
+export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink, signal?: AbortSignal, closedLoop = false): Promise<DriverResult> {
   const planned = plannedRequests(config.schedule);
   let next = 0;
   let pending: ChargeAnswer[] = [];
+  // Sent, not yet answered: autocannon drops the answers of requests in flight when it stops.
+  const inFlight = new Map<number, ReturnType<typeof requestAt>>();
   const flushTimer = setInterval(() => {
     if (pending.length > 0) onAnswers(pending);
     pending = [];
@@ -24,8 +27,8 @@ export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink,
     instance = autocannon({
     url: config.target,
     connections: config.connections,
-    overallRate: config.schedule.rps,
-    amount: planned,
+    // Closed loop (capacity): each connection sends its next request as soon as the last one answered.
+    ...(closedLoop ? { duration: config.schedule.durationMs / 1000 } : { overallRate: config.schedule.rps, amount: planned }),
     timeout: Math.ceil(config.timeoutMs / 1000),
     requests: [
       {
@@ -36,11 +39,13 @@ export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink,
           const charge = requestAt(config.workload, next);
           next += 1;
           Object.assign(context, { charge });
+          inFlight.set(charge.index, charge);
           return { ...request, body: formBody(charge) };
         },
         onResponse: (status, body, context) => {
           const charge = (context as { charge?: ReturnType<typeof requestAt> }).charge;
           if (!charge) return;
+          inFlight.delete(charge.index);
           let code = 0;
           let orderId: string | null = null;
           try {
@@ -59,6 +64,7 @@ export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink,
   signal?.addEventListener('abort', () => instance?.stop(), { once: true });
   const result = await finished;
   clearInterval(flushTimer);
+  for (const charge of inFlight.values()) pending.push({ index: charge.index, phone: charge.phone, prodId: charge.prodId, status: 0, code: 0, orderId: null, answeredAt: Date.now() });
   if (pending.length > 0) onAnswers(pending);
   const durationMs = Math.max(1, Date.now() - started);
   const cpu = process.cpuUsage(cpu0);

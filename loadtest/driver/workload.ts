@@ -9,6 +9,8 @@ export interface Workload {
   users: number;
   repeatRatio: number;
   seed: number;
+  /** Added to every user number: back-to-back runs on one shop get users of their own. */
+  userBase?: number;
 }
 
 export interface ChargeRequest {
@@ -54,7 +56,7 @@ export function requestAt(w: Workload, index: number): ChargeRequest {
   if (!product) throw new Error('workload has no products');
   return {
     index,
-    phone: String(PHONE_BASE + (origin % w.users)),
+    phone: String(PHONE_BASE + (w.userBase ?? 0) + (origin % w.users)),
     prodId: product.id,
     price: product.price,
     repeat: origin !== index || index >= w.users,

@@ -68,6 +68,7 @@ export const runResultSchema = z.object({
     lost: z.number(),
     phantom: z.number(),
     undersold: z.number(),
+    unconfirmed: z.number(),
     notChecked: z.array(z.string()),
     products: z.array(z.object({ id: z.string(), initialStock: z.number(), stock: z.number().nullable(), sold: z.number(), queuedUsers: z.number() })),
     examples: z.record(z.string(), z.array(z.string())),

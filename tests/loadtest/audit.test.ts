@@ -19,6 +19,7 @@ function healthy(): AuditInput {
       { orderId: 'o3', phone: '13000000003', prodId: 'p1', status: 'SOLD_OUT' },
     ],
     deadLetterIds: new Set(),
+    unanswered: [],
     queued: [queued('o1', '13000000001'), queued('o2', '13000000002'), queued('o3', '13000000003')],
     ordersComplete: true,
     expectFullSale: true,
@@ -50,6 +51,7 @@ function broken(): AuditInput {
       { orderId: 'ghost', phone: '13000000009', prodId: 'p2', status: 'SOLD_OUT' },
     ],
     deadLetterIds: new Set(['dl1']),
+    unanswered: [],
     queued: [
       queued('a1', '13000000001'),
       queued('a2', '13000000002'),
@@ -94,6 +96,16 @@ test('each breach alone fails the audit', () => {
   }
 });
 
+test('an order of a request whose answer never arrived is unconfirmed, not a phantom', () => {
+  const input = healthy();
+  input.orders.push({ orderId: 'o9', phone: '13000000009', prodId: 'p1', status: 'SOLD_OUT' });
+  input.unanswered.push({ phone: '13000000009', prodId: 'p1' });
+  const r = audit(input);
+  assert.equal(r.passed, true);
+  assert.equal(r.phantom, 0);
+  assert.equal(r.unconfirmed, 1);
+});
+
 test('HTTP-only audit says what it could not check; no underselling claim without a full drain', () => {
   const input = { ...healthy(), mode: 'http' as const, ordersComplete: false, expectFullSale: false, products: [{ id: 'p1', initialStock: 2, stock: null }] };
   input.orders.push({ orderId: 'ghost', phone: '13000000009', prodId: 'p1', status: 'SOLD_OUT' });
@@ -119,7 +131,7 @@ test('the DB reader reads a real orders.sqlite read-only', () => {
     assert.deepEqual(snapshot.products, [{ id: 'p1', initialStock: 1, stock: 0 }]);
     assert.deepEqual([...snapshot.deadLetterIds], ['d1']);
     assert.deepEqual(snapshot.queueMs.sort((a, b) => a - b), [10, 40]);
-    const r = audit({ mode: 'db', ...snapshot, queued: [queued('a1', '13000000001'), queued('a2', '13000000002')], ordersComplete: true, expectFullSale: true });
+    const r = audit({ mode: 'db', ...snapshot, queued: [queued('a1', '13000000001'), queued('a2', '13000000002')], unanswered: [], ordersComplete: true, expectFullSale: true });
     assert.equal(r.oversold, 1);
     assert.equal(r.stockMismatch, 1);
   } finally {

@@ -47,6 +47,7 @@ export function sampleRun(overrides: { achievedRps?: number; p99?: number; passe
       lost: overrides.passed === false ? 2 : 0,
       phantom: 0,
       undersold: 0,
+      unconfirmed: 0,
       notChecked: [],
       products: [
         { id: 'lt_p1', initialStock: 100, stock: 0, sold: 100, queuedUsers: 100 },

@@ -66,3 +66,9 @@ test('compare: deltas, noise band, direction', () => {
   assert.match(table, /audit\s+PASS\s+FAIL/);
   assert.match(table, /noise:/);
 });
+
+test('bench:ci: a ratio fails only below baseline × (1 − tolerance)', async () => {
+  const { checkAgainst } = await import('../../loadtest/benchCi.ts');
+  const checks = checkAgainst({ acceptedPathRatio: 0.2, soldOutPathRatio: 0.5 }, { acceptedPathRatio: 0.15, soldOutPathRatio: 0.3 }, 0.3);
+  assert.deepEqual(checks.map((c) => [c.name, c.floor, c.passed]), [['acceptedPathRatio', 0.14, true], ['soldOutPathRatio', 0.35, false]]);
+});

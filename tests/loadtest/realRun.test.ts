@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { parseRunResult } from '../../loadtest/results/schema.ts';
+
+/**
+ * One short REAL run end to end: the CLI starts both services on free ports, drives 1,000 req/s for
+ * 5 s, drains, audits against the order DB and writes the results file. Small on purpose: the
+ * generator and both services share 2 cores. Asserts correctness, never speed.
+ */
+test('npm run load: 1,000 req/s for 5 s against real services passes its audit', { timeout: 180_000 }, async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'load-results-'));
+  const cli = new URL('../../loadtest/cli.ts', import.meta.url).pathname;
+  try {
+    const args = ['--import', 'tsx', cli, '--rps', '1000', '--duration', '5s', '--products', '2', '--stock', '150', '--repeat-ratio', '0.1', '--e2e-sample', '20', '--connections', '32', '--min-rate-ratio', '0.5', '--label', 'test', '--out', out, '--quiet'];
+    const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 170_000 }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`load run failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+    });
+    assert.match(stdout, /RESULT\s+PASS/);
+    const files = fs.readdirSync(out).filter((f) => f.endsWith('-test.json'));
+    assert.equal(files.length, 1);
+    const result = parseRunResult(JSON.parse(fs.readFileSync(path.join(out, files[0] ?? ''), 'utf8')));
+    assert.equal(result.audit.mode, 'db');
+    assert.equal(result.audit.passed, true, JSON.stringify(result.audit));
+    assert.equal(result.http.requests, 5000);
+    // 300 units, far more fresh users than units: all sold, to distinct users, nothing lost.
+    assert.equal(result.orders.queued, 300);
+    assert.equal(result.orders.succeeded, 300);
+    assert.ok((result.orders.byCode['40006'] ?? 0) > 3000, 'sold out answers after the stock is gone');
+    assert.ok((result.orders.byCode['40008'] ?? 0) > 0, 'repeats by the same user are refused');
+    assert.equal(result.queue.drained, true);
+    assert.ok(result.queue.e2eMs.samples > 0 && result.queue.e2eMs.timedOut === 0);
+    assert.ok(result.timeseries.length >= 4, 'sampled once a second');
+    assert.ok(result.timeseries.some((p) => p.requestRate > 0 && p.enqueueRate > 0));
+    assert.deepEqual(result.audit.products.map((p) => p.stock), [0, 0]);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
