@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 
 /** What a result is worth depends on where it was taken: recorded with every run. */
@@ -9,7 +10,21 @@ export function machineInfo() {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
+    cpuPressureAvg60: cpuPressure(),
   };
+}
+
+/**
+ * Linux PSI: % of the last 60 s in which some runnable task waited for a CPU. On a shared 2-core box
+ * a high value means other work competed with the run: its latencies are not the system's alone.
+ */
+export function cpuPressure(): number | null {
+  try {
+    const match = /some avg10=[\d.]+ avg60=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 export function gitCommit(): string | null {

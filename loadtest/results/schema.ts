@@ -12,7 +12,15 @@ export const runResultSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   git: z.string().nullable(),
-  machine: z.object({ cpus: z.number(), model: z.string(), memoryGiB: z.number(), node: z.string(), platform: z.string() }),
+  machine: z.object({
+    cpus: z.number(),
+    model: z.string(),
+    memoryGiB: z.number(),
+    node: z.string(),
+    platform: z.string(),
+    /** Linux CPU pressure (PSI "some", avg60, %) when the run ended; null where unavailable. */
+    cpuPressureAvg60: z.number().nullable(),
+  }),
   config: z.record(z.string(), z.unknown()),
   http: z.object({
     driver: z.enum(['paced', 'autocannon', 'k6']),
