@@ -18,7 +18,7 @@ import { runDriver } from './driver/index.ts';
 import type { ChargeAnswer, DriverConfig } from './driver/types.ts';
 import { productCatalogue } from './driver/workload.ts';
 import { ProcessGroup } from './processes.ts';
-import { gitCommit, machineInfo, resultFileName } from './results/meta.ts';
+import { cpuPressure, gitCommit, machineInfo, resultFileName } from './results/meta.ts';
 import { startStack } from './stack.ts';
 import { percentile } from './stats.ts';
 
@@ -35,6 +35,8 @@ type Ratios = { acceptedPathRatio: number; soldOutPathRatio: number };
 export interface BenchCi {
   kind: 'bench-ci';
   machine: ReturnType<typeof machineInfo>;
+  /** PSI avg10 before the bench: other work on the box. */
+  cpuPressureBefore: number | null;
   git: string | null;
   takenAt: string;
   rounds: { bareRps: number; acceptedRps: number; soldOutRps: number }[];
@@ -53,6 +55,7 @@ const median = (values: number[]) => Number(percentile(values, 50).toFixed(3));
 
 async function main(): Promise<void> {
   const update = process.argv.includes('--update-baseline');
+  const pressureBefore = cpuPressure('avg10');
   const group = new ProcessGroup();
   const [sell, soldOut] = productCatalogue(2);
   if (!sell || !soldOut) throw new Error('catalogue');
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     const bench: BenchCi = {
       kind: 'bench-ci',
       machine: machineInfo(),
+      cpuPressureBefore: pressureBefore,
       git: gitCommit(),
       takenAt: new Date().toISOString(),
       rounds,
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
       auditPassed: verdict.passed,
     };
     for (const r of rounds) console.log(`bare ${r.bareRps} req/s · accepted ${r.acceptedRps} req/s · sold out ${r.soldOutRps} req/s`);
-    console.log(`median ratios ${JSON.stringify(bench.ratios)} · audit of ${queued.length} queued orders: ${verdict.passed ? 'PASS' : `FAIL ${JSON.stringify(verdict.examples)}`}`);
+    console.log(`CPU pressure before ${pressureBefore ?? 'n/a'}% · median ratios ${JSON.stringify(bench.ratios)} · audit of ${queued.length} queued orders: ${verdict.passed ? 'PASS' : `FAIL ${JSON.stringify(verdict.examples)}`}`);
     fs.mkdirSync('results', { recursive: true });
     fs.writeFileSync(path.join('results', resultFileName(new Date(), 'bench-ci')), `${JSON.stringify(bench, null, 2)}\n`);
     if (update) {

@@ -10,7 +10,7 @@ import { runDriver } from './driver/index.ts';
 import type { DriverConfig, DriverResult } from './driver/types.ts';
 import { productCatalogue } from './driver/workload.ts';
 import { firstJsonLine, ProcessGroup, tsNode } from './processes.ts';
-import { machineInfo, resultFileName } from './results/meta.ts';
+import { cpuPressure, machineInfo, resultFileName } from './results/meta.ts';
 
 const RPS = Number(process.env.BENCH_RPS ?? 5000);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
@@ -40,6 +40,7 @@ const row = (r: DriverResult) =>
 async function main(): Promise<void> {
   const group = new ProcessGroup();
   process.once('SIGINT', () => void group.stopAll().then(() => process.exit(130)));
+  const pressureBefore = cpuPressure('avg10');
   try {
     const target = await startBareServer(group);
     const config = bareConfig(target, RPS, DURATION_MS, CONNECTIONS);
@@ -48,13 +49,13 @@ async function main(): Promise<void> {
     await runDriver('paced', bareConfig(target, 1000, 1000, CONNECTIONS), ignore);
     const paced = await runDriver('paced', config, ignore);
     const cannon = await runDriver('autocannon', config, ignore);
-    console.log(`bare node:http, target ${RPS} req/s, ${CONNECTIONS} connections, ${DURATION_MS / 1000} s each`);
+    console.log(`bare node:http, target ${RPS} req/s, ${CONNECTIONS} connections, ${DURATION_MS / 1000} s each; CPU pressure before ${pressureBefore ?? 'n/a'}% (other work on this box)`);
     console.log(`${'driver'.padEnd(11)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p999 ms'.padStart(9)} ${'max ms'.padStart(9)}  note`);
     console.log(row(paced));
     console.log(row(cannon));
     const out = path.resolve('results', resultFileName(new Date(), 'bench-generator'));
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, `${JSON.stringify({ kind: 'bench-generator', machine: machineInfo(), targetRps: RPS, connections: CONNECTIONS, durationMs: DURATION_MS, paced, autocannon: cannon }, null, 2)}\n`);
+    fs.writeFileSync(out, `${JSON.stringify({ kind: 'bench-generator', machine: machineInfo(), cpuPressureBefore: pressureBefore, targetRps: RPS, connections: CONNECTIONS, durationMs: DURATION_MS, paced, autocannon: cannon }, null, 2)}\n`);
     console.log(`written ${path.relative(process.cwd(), out)}`);
   } finally {
     await group.stopAll();

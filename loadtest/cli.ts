@@ -1,6 +1,6 @@
-/** `npm run load -- [options]`: see --help. Exit 0 = audit and thresholds passed, 1 = failed, 2 = bad usage/error. */
+/** `npm run load -- [options]`: see --help. Exit 0 = audit and thresholds passed, 1 = failed, 2 = bad usage/error, 130 = interrupted. */
 import { HELP, parseArgs } from './options.ts';
-import { runLoad } from './run.ts';
+import { Interrupted, runLoad } from './run.ts';
 import { summaryTable } from './summary.ts';
 
 const argv = process.argv.slice(2);
@@ -21,5 +21,5 @@ try {
   process.exit(result.passed ? 0 : 1);
 } catch (error) {
   console.error(`load run failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(2);
+  process.exit(error instanceof Interrupted ? 130 : 2);
 }

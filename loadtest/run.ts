@@ -10,7 +10,7 @@ import { productCatalogue } from './driver/workload.ts';
 import { E2eSampler } from './e2e.ts';
 import { runK6 } from './k6/run.ts';
 import type { Options } from './options.ts';
-import { gitCommit, machineInfo, resultFileName } from './results/meta.ts';
+import { cpuPressure, gitCommit, machineInfo, resultFileName } from './results/meta.ts';
 import { runResultSchema, SCHEMA_VERSION, type RunResult } from './results/schema.ts';
 import { evaluateThresholds } from './results/thresholds.ts';
 import { peakLag, Sampler } from './sampler.ts';
@@ -73,6 +73,13 @@ function auditDb(options: Options, book: AnswerBook, drained: boolean, snapshot:
   });
 }
 
+/** Ctrl-C or SIGTERM during the run: everything started was stopped, no result was written. */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted: the services were stopped, no result written');
+  }
+}
+
 export interface RunOutcome {
   result: RunResult;
   file: string;
@@ -80,6 +87,7 @@ export interface RunOutcome {
 
 export async function runLoad(options: Options, argv: string[], log: (line: string) => void): Promise<RunOutcome> {
   const startedAt = new Date();
+  const pressureBefore = cpuPressure('avg10');
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
@@ -109,10 +117,14 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
     let driven: DriverResult;
     try {
       driven = options.driver === 'k6' ? await runK6(config, abort.signal) : await runDriver(options.driver, config, book.add, abort.signal, options.closedLoop);
+    } catch (error) {
+      throw abort.signal.aborted ? new Interrupted() : error;
     } finally {
-      if (abort.signal.aborted) clearInterval(progress);
+      if (abort.signal.aborted) {
+        clearInterval(progress);
+        sampler.stop();
+      }
     }
-    if (abort.signal.aborted) throw new Error('interrupted');
     const burstEnd = Date.now();
     const drainSeconds = await waitDrained(stack, sampler, book.queued.length, options.drainTimeout, burstEnd);
     // One more second of samples so the charts show the queue at rest.
@@ -169,7 +181,7 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       git: gitCommit(),
-      machine: machineInfo(),
+      machine: { ...machineInfo(), cpuPressure: { before: pressureBefore, endAvg60: cpuPressure('avg60') } },
       config: { ...options, gatewayUrl: stack.gatewayUrl, prometheusUrl: stack.prometheusUrl ?? null },
       http,
       orders: {

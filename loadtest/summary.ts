@@ -20,7 +20,7 @@ export function summaryTable(r: RunResult, file: string): string {
     ['latency ms', `p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p999 ${l.p999}  max ${l.max}`],
     ['schedule slip ms', r.http.scheduleSlipMs ? `p50 ${r.http.scheduleSlipMs.p50}  p99 ${r.http.scheduleSlipMs.p99}` : 'n/a'],
     ['generator CPU', `${r.http.generatorCpuCores} cores`],
-    ['CPU pressure', r.machine.cpuPressureAvg60 === null ? 'n/a' : `${r.machine.cpuPressureAvg60}% of the last 60 s something waited for a CPU${r.machine.cpuPressureAvg60 > NOISY_PRESSURE ? '  (NOISY MACHINE: other work competed with this run)' : ''}`],
+    ['CPU pressure', `${r.machine.cpuPressure.before ?? 'n/a'}% before the run, ${r.machine.cpuPressure.endAvg60 ?? 'n/a'}% during it (PSI: share of time something waited for a CPU)${(r.machine.cpuPressure.before ?? 0) > NOISY_PRESSURE ? '  NOISY MACHINE: other work competed with this run' : ''}`],
     ['orders', `queued ${r.orders.queued}  succeeded ${r.orders.succeeded}  sold out ${r.orders.soldOut}  duplicate ${r.orders.duplicate}  rejected ${r.orders.rejected}`],
     ['queue', `peak lag ${r.queue.peakLag}  drain ${r.queue.drainSeconds ?? 'not drained'} s`],
     ['e2e ms (query.do)', `p50 ${r.queue.e2eMs.p50}  p90 ${r.queue.e2eMs.p90}  p99 ${r.queue.e2eMs.p99}  (${r.queue.e2eMs.samples} samples, ${r.queue.e2eMs.timedOut} timed out)`],

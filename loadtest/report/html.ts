@@ -25,7 +25,7 @@ h1{font-size:20px} .verdict{padding:2px 10px;border-radius:4px;color:#fff} .PASS
 table{border-collapse:collapse;margin:8px 0} td,th{border:1px solid #ddd;padding:3px 8px;text-align:left} tr.bad{background:#fdd} tr.ok td:last-child{color:#2a8f2a}
 </style></head><body>
 <h1>${escapeHtml(title)} <span id="verdict" class="verdict ${verdict}">${verdict}</span></h1>
-<p>${escapeHtml(r.startedAt)} · git ${escapeHtml(r.git ?? 'unknown')} · ${r.machine.cpus} × ${escapeHtml(r.machine.model)} · node ${escapeHtml(r.machine.node)} · CPU pressure ${r.machine.cpuPressureAvg60 ?? 'n/a'}% · driver ${r.http.driver}</p>
+<p>${escapeHtml(r.startedAt)} · git ${escapeHtml(r.git ?? 'unknown')} · ${r.machine.cpus} × ${escapeHtml(r.machine.model)} · node ${escapeHtml(r.machine.node)} · CPU pressure before/during ${r.machine.cpuPressure.before ?? 'n/a'}%/${r.machine.cpuPressure.endAvg60 ?? 'n/a'}% · driver ${r.http.driver}</p>
 <p>Target ${r.http.targetRps} req/s, achieved ${r.http.achievedRps} req/s over ${r.http.requests} requests${r.http.generatorLimited ? ` · <b>generator-limited</b>: ${escapeHtml(r.http.generatorLimitReasons.join('; '))}` : ''}.
 Queued ${r.orders.queued}, succeeded ${r.orders.succeeded}, sold out ${r.orders.soldOut}. Peak lag ${r.queue.peakLag}, drain ${r.queue.drainSeconds ?? 'not drained'} s,
 e2e (query.do) p50/p90/p99 ${r.queue.e2eMs.p50}/${r.queue.e2eMs.p90}/${r.queue.e2eMs.p99} ms.</p>

@@ -10,17 +10,16 @@ export function machineInfo() {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
-    cpuPressureAvg60: cpuPressure(),
   };
 }
 
 /**
- * Linux PSI: % of the last 60 s in which some runnable task waited for a CPU. On a shared 2-core box
- * a high value means other work competed with the run: its latencies are not the system's alone.
+ * Linux PSI: % of the last 10 s (or 60 s) in which some runnable task waited for a CPU. Taken just
+ * before the run it measures OTHER work on this shared box (the run's own load adds to it later).
  */
-export function cpuPressure(): number | null {
+export function cpuPressure(window: 'avg10' | 'avg60'): number | null {
   try {
-    const match = /some avg10=[\d.]+ avg60=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
+    const match = new RegExp(`some .*${window}=([\\d.]+)`).exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
     return match ? Number(match[1]) : null;
   } catch {
     return null;

@@ -18,8 +18,11 @@ export const runResultSchema = z.object({
     memoryGiB: z.number(),
     node: z.string(),
     platform: z.string(),
-    /** Linux CPU pressure (PSI "some", avg60, %) when the run ended; null where unavailable. */
-    cpuPressureAvg60: z.number().nullable(),
+    /**
+     * Linux CPU pressure (PSI "some", %): `before` over the 10 s before the run (other work on the box),
+     * `endAvg60` over the run's last 60 s (includes the run's own load); null where unavailable.
+     */
+    cpuPressure: z.object({ before: z.number().nullable(), endAvg60: z.number().nullable() }),
   }),
   config: z.record(z.string(), z.unknown()),
   http: z.object({

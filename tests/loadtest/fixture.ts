@@ -18,7 +18,7 @@ export function sampleRun(overrides: { achievedRps?: number; p99?: number; passe
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:00:13.000Z',
     git: 'abc123',
-    machine: { cpus: 2, model: 'test cpu', memoryGiB: 24, node: 'v20.0.0', platform: 'linux', cpuPressureAvg60: 1.5 },
+    machine: { cpus: 2, model: 'test cpu', memoryGiB: 24, node: 'v20.0.0', platform: 'linux', cpuPressure: { before: 1.5, endAvg60: 30 } },
     config: { rps: 1000 },
     http: {
       driver: 'paced',
