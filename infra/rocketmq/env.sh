@@ -22,7 +22,7 @@ ROCKETMQ_QUEUES="${ROCKETMQ_QUEUES:-4}"
 # service's own dead-letter limit, so that the service (not the broker) decides.
 ROCKETMQ_MAX_RETRIES="${ROCKETMQ_MAX_RETRIES:-16}"
 ROCKETMQ_START_TIMEOUT="${ROCKETMQ_START_TIMEOUT:-120}"  # seconds
-ROCKETMQ_STOP_TIMEOUT="${ROCKETMQ_STOP_TIMEOUT:-20}"     # seconds before KILL
+ROCKETMQ_STOP_TIMEOUT="${ROCKETMQ_STOP_TIMEOUT:-45}"     # seconds before KILL
 
 ROCKETMQ_CLUSTER=DefaultCluster
 RUN_DIR="$ROCKETMQ_DATA_DIR/run"

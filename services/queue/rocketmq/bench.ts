@@ -14,6 +14,7 @@ import { clientLogger } from './clientLogger.ts';
 import { rocketmqConfigFromEnv } from './config.ts';
 import { RocketmqConsumer } from './consumer.ts';
 import { RocketmqProducer } from './producer.ts';
+import { hardenTelemetry } from './telemetry.ts';
 
 const total = Number(process.argv[2] ?? 20_000);
 const log = createLogger('rocketmq-bench');
@@ -72,21 +73,24 @@ async function simple(fetchers: number): Promise<number> {
 async function push(): Promise<number> {
   const seen = new Set<string>();
   const { done, check } = drained(seen);
-  const consumer = new PushConsumer({
-    endpoints: base.endpoints,
-    namespace: '',
-    consumerGroup: `${runId}-push`,
-    subscriptions: new Map([[base.topic, '*']]),
-    logger: clientLogger(log),
-    messageListener: {
-      consume(view: MessageView) {
-        const key = view.keys[0] ?? '';
-        if (key.startsWith(runId)) seen.add(key);
-        check();
-        return ConsumeResult.SUCCESS;
+  const consumer = hardenTelemetry(
+    new PushConsumer({
+      endpoints: base.endpoints,
+      namespace: '',
+      consumerGroup: `${runId}-push`,
+      subscriptions: new Map([[base.topic, '*']]),
+      logger: clientLogger(log),
+      messageListener: {
+        consume(view: MessageView) {
+          const key = view.keys[0] ?? '';
+          if (key.startsWith(runId)) seen.add(key);
+          check();
+          return ConsumeResult.SUCCESS;
+        },
       },
-    },
-  });
+    }),
+    log,
+  );
   started = Date.now();
   await consumer.startup();
   await done;

@@ -8,6 +8,7 @@ import { clientLogger } from './clientLogger.ts';
 import type { RocketmqConfig } from './config.ts';
 import { fetchBrokerLag } from './lag.ts';
 import { startWithRetry } from './startup.ts';
+import { hardenTelemetry } from './telemetry.ts';
 
 /** The proxy answers at most 32 messages per receive (grpcClientConsumerLongPollingBatchSize). */
 const MAX_RECEIVE_BATCH = 32;
@@ -69,15 +70,18 @@ export class RocketmqConsumer implements QueueConsumer {
   ): Promise<RocketmqConsumer> {
     const client = await startWithRetry(
       () =>
-        new SimpleConsumer({
-          endpoints: config.endpoints,
-          namespace: '',
-          consumerGroup: config.group,
-          subscriptions: new Map([[config.topic, '*']]),
-          awaitDuration: config.awaitMs,
-          requestTimeout: config.requestTimeoutMs,
-          logger: clientLogger(log),
-        }),
+        hardenTelemetry(
+          new SimpleConsumer({
+            endpoints: config.endpoints,
+            namespace: '',
+            consumerGroup: config.group,
+            subscriptions: new Map([[config.topic, '*']]),
+            awaitDuration: config.awaitMs,
+            requestTimeout: config.requestTimeoutMs,
+            logger: clientLogger(log),
+          }),
+          log,
+        ),
       config.startupTimeoutMs,
       log,
       'consumer',
@@ -192,7 +196,8 @@ export class RocketmqConsumer implements QueueConsumer {
     const status = response.getStatus()?.getCode();
     // MULTIPLE_RESULTS: some entries failed; each entry then carries its own status.
     if (status === CODE_OK) return 0;
-    if (status !== definitionPb.Code.MULTIPLE_RESULTS) throw new Error(`ack answered ${response.getStatus()?.getMessage()} (${status})`);
+    if (status !== definitionPb.Code.MULTIPLE_RESULTS)
+      throw new Error(`ack answered ${response.getStatus()?.getMessage()} (${status})`);
     return response.getEntriesList().filter((entry) => entry.getStatus()?.getCode() !== CODE_OK).length;
   }
 

@@ -4,6 +4,7 @@ import type { QueueProducer } from '../transport.ts';
 import { clientLogger } from './clientLogger.ts';
 import type { RocketmqConfig } from './config.ts';
 import { startWithRetry } from './startup.ts';
+import { hardenTelemetry } from './telemetry.ts';
 
 /**
  * Sends each order as one message, keyed by the order id (the broker indexes keys: `queryMsgByKey`
@@ -19,14 +20,17 @@ export class RocketmqProducer implements QueueProducer {
   static async create(config: RocketmqConfig, log: Logger): Promise<RocketmqProducer> {
     const producer = await startWithRetry(
       () =>
-        new Producer({
-          endpoints: config.endpoints,
-          namespace: '',
-          topic: config.topic,
-          maxAttempts: config.sendAttempts,
-          requestTimeout: config.requestTimeoutMs,
-          logger: clientLogger(log),
-        }),
+        hardenTelemetry(
+          new Producer({
+            endpoints: config.endpoints,
+            namespace: '',
+            topic: config.topic,
+            maxAttempts: config.sendAttempts,
+            requestTimeout: config.requestTimeoutMs,
+            logger: clientLogger(log),
+          }),
+          log,
+        ),
       config.startupTimeoutMs,
       log,
       'producer',
