@@ -29,7 +29,7 @@ export const optionsSchema = z
     users: int(1).default(1_000_000_000),
     repeatRatio: z.coerce.number().min(0).max(0.99).default(0.05),
     connections: int(1).max(10_000).default(128),
-    workers: int(1).max(8).default(1),
+    workers: int(1).max(8).optional(),
     transport: z.enum(['embedded', 'rocketmq']).default('embedded'),
     target: z.string().url().optional(),
     db: z.string().optional(),
@@ -98,7 +98,7 @@ Load
   --users N             distinct users at most (default 1e9: a fresh user per request)
   --repeat-ratio R      share of requests that repeat an earlier (user, product) (default 0.05)
   --connections N       keep-alive connections (default 128)
-  --workers N           generator threads for the paced driver (default 1)
+  --workers N           generator threads for the paced driver (default: one per 8,000 req/s)
   --driver D            paced (even arrivals, CO-corrected latency) | autocannon (bursts each
                         second; baseline) | k6 (needs a k6 binary on PATH) (default paced)
   --closed-loop         with --driver autocannon: no rate, as fast as the connections allow

@@ -4,6 +4,7 @@ import { countFinal, readOrderDb, type StoreSnapshot } from './audit/db.ts';
 import { readOrdersOverHttp } from './audit/http.ts';
 import { audit, type AuditResult, type QueuedAnswer } from './audit/rules.ts';
 import { runDriver } from './driver/index.ts';
+import { threadsFor } from './driver/paced.ts';
 import { plannedRequests } from './driver/schedule.ts';
 import type { ChargeAnswer, DriverConfig, DriverResult } from './driver/types.ts';
 import { productCatalogue } from './driver/workload.ts';
@@ -113,7 +114,7 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
       process.stdout.write(progressLine({ phase: elapsed * 1000 > options.duration ? 'drain' : 'load', elapsedS: elapsed, durationS: options.duration / 1000, rate: last?.requestRate ?? 0, queued: book.queued.length, lag: last?.lagMessages ?? 0 }));
     }, 1000);
 
-    const config: DriverConfig = { target: stack.gatewayUrl, schedule, workload: { products, users: options.users, repeatRatio: options.repeatRatio, seed: options.seed }, connections: options.connections, workers: options.workers, timeoutMs: options.timeout };
+    const config: DriverConfig = { target: stack.gatewayUrl, schedule, workload: { products, users: options.users, repeatRatio: options.repeatRatio, seed: options.seed }, connections: options.connections, workers: options.workers ?? threadsFor(options.rps), timeoutMs: options.timeout };
     let driven: DriverResult;
     try {
       driven = options.driver === 'k6' ? await runK6(config, abort.signal) : await runDriver(options.driver, config, book.add, abort.signal, options.closedLoop);

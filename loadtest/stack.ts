@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -36,8 +37,37 @@ async function ensureBroker(log: (line: string) => void): Promise<void> {
   if (!hasNpmScript('rocketmq:start')) {
     throw new Error('--transport rocketmq needs `npm run rocketmq:start` (infra/rocketmq/), which this checkout does not have yet');
   }
-  log('starting RocketMQ (npm run rocketmq:start)...');
-  await promisify(execFile)('npm', ['run', '--silent', 'rocketmq:start'], { cwd: repoRoot, timeout: 300_000 });
+  log('starting RocketMQ if needed (npm run rocketmq:start)...');
+  try {
+    await promisify(execFile)('npm', ['run', '--silent', 'rocketmq:start'], { cwd: repoRoot, timeout: 300_000 });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    const tail = `${stdout}${stderr}`.split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).slice(-8).join('\n');
+    throw new Error(`npm run rocketmq:start failed:\n${tail}`);
+  }
+  // "Already running" is not "answering": wait for the proxy's gRPC port itself.
+  const [host = '127.0.0.1', port = '8081'] = (process.env.ROCKETMQ_ENDPOINTS ?? '127.0.0.1:8081').split(';')[0]?.split(':') ?? [];
+  const deadline = Date.now() + BROKER_READY_MS;
+  while (!(await canConnect(host, Number(port)))) {
+    if (Date.now() > deadline) throw new Error(`RocketMQ proxy ${host}:${port} did not accept connections within ${BROKER_READY_MS / 1000} s after rocketmq:start`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+const BROKER_READY_MS = 60_000;
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 1000 }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }
 
 /** Prometheus for the run, through the observability module (infra/prometheus). */
@@ -84,6 +114,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       QUEUE_TRANSPORT: options.transport,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_USER: '1000000',
+      // A consumer group of its own: a shared broker's topic may hold other runs' messages.
+      ...(options.transport === 'rocketmq' ? { ROCKETMQ_GROUP: `loadtest-${path.basename(dataDir)}` } : {}),
     };
     const [cmd, orderArgs] = tsNode(path.join(repoRoot, 'services/order/main.ts'));
     const order = group.start('order', cmd, orderArgs, env);
