@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   const group = new ProcessGroup();
   const [sell, soldOut] = productCatalogue(2);
   if (!sell || !soldOut) throw new Error('catalogue');
-  const stack = await startStack({ products: 2, stock: 0, stocks: [10_000_000, 0], transport: 'embedded', observe: false, log: console.error });
+  const products = [{ ...sell, stock: 10_000_000 }, { ...soldOut, stock: 0 }];
+  const stack = await startStack({ products, transport: 'embedded', observe: false, log: console.error });
   const stopAll = async () => {
     await group.stopAll();
     await stack.stop();

@@ -34,6 +34,7 @@ export const optionsSchema = z
     target: z.string().url().optional(),
     db: z.string().optional(),
     orderUrl: z.string().url().optional(),
+    catalogue: z.string().optional(),
     label: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'label: letters, digits, _ . - only').default('run'),
     out: z.string().default('results'),
     driver: z.enum(['paced', 'autocannon', 'k6']).default('paced'),
@@ -95,6 +96,8 @@ Load
   --ramp T              linear rise from 0 to --rps at the start (default 0s)
   --products N          products on sale (default 3); hot ones get more requests (Zipf 1/k)
   --stock N             units per product (default 1000)
+  --catalogue FILE      products from a seed file ({"products":[{"id","name","price","stock"}]})
+                        instead; with --target the default is the demo shop (pid_0001..3)
   --users N             distinct users at most (default 1e9: a fresh user per request)
   --repeat-ratio R      share of requests that repeat an earlier (user, product) (default 0.05)
   --connections N       keep-alive connections (default 128)

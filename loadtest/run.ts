@@ -7,7 +7,7 @@ import { runDriver } from './driver/index.ts';
 import { threadsFor } from './driver/paced.ts';
 import { plannedRequests } from './driver/schedule.ts';
 import type { ChargeAnswer, DriverConfig, DriverResult } from './driver/types.ts';
-import { productCatalogue } from './driver/workload.ts';
+import { runCatalogue } from './catalogue.ts';
 import { E2eSampler } from './e2e.ts';
 import { runK6 } from './k6/run.ts';
 import type { Options } from './options.ts';
@@ -28,9 +28,12 @@ class AnswerBook {
   readonly byCode: Record<string, number> = {};
   readonly queued: QueuedAnswer[] = [];
   readonly unanswered: { phone: string; prodId: string }[] = [];
+  /** Every user this run sent a request for: on a shared store, the orders that are this run's. */
+  readonly users = new Set<string>();
   constructor(private readonly e2e: E2eSampler) {}
   add = (answers: ChargeAnswer[]): void => {
     for (const a of answers) {
+      this.users.add(a.phone);
       this.byCode[a.code] = (this.byCode[a.code] ?? 0) + 1;
       if (a.code === OK && a.orderId) {
         this.queued.push({ orderId: a.orderId, phone: a.phone, prodId: a.prodId });
@@ -48,11 +51,11 @@ async function external(options: Options): Promise<Stack> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits (bounded) until every queued message reached a final state; seconds from the burst's end, or null. */
-async function waitDrained(stack: Stack, sampler: Sampler, queued: number, timeoutMs: number, burstEnd: number): Promise<number | null> {
+async function waitDrained(stack: Stack, sampler: Sampler, queued: number, allFinalOverHttp: () => Promise<boolean>, timeoutMs: number, burstEnd: number): Promise<number | null> {
   const deadline = burstEnd + timeoutMs;
   for (;;) {
     await sampler.sample();
-    const drained = sampler.hasOrderMetrics ? sampler.drained() : stack.dbPath ? countFinal(stack.dbPath) >= queued : false;
+    const drained = sampler.hasOrderMetrics ? sampler.drained() : stack.dbPath ? countFinal(stack.dbPath) >= queued : await allFinalOverHttp();
     if (drained) return Math.round((Date.now() - burstEnd) / 100) / 10;
     if (Date.now() > deadline) return null;
     await sleep(250);
@@ -60,17 +63,21 @@ async function waitDrained(stack: Stack, sampler: Sampler, queued: number, timeo
 }
 
 function auditDb(options: Options, book: AnswerBook, drained: boolean, snapshot: StoreSnapshot): AuditResult {
-  const runProducts = new Set(productCatalogue(options.products).map((p) => p.id));
+  const runProducts = new Set(runCatalogue(options).map((p) => p.id));
+  // An external store may hold other products and other traffic: audit this run's products, and
+  // look for phantoms among this run's users only.
+  const ours = (prodId: string) => !options.target || runProducts.has(prodId);
   return audit({
     mode: 'db',
-    // An external store may hold other products and other traffic: audit the run's own catalogue.
-    products: snapshot.products.filter((p) => !options.target || runProducts.has(p.id)),
-    orders: snapshot.orders,
+    products: snapshot.products.filter((p) => ours(p.id)),
+    orders: snapshot.orders.filter((o) => ours(o.prodId)),
     deadLetterIds: snapshot.deadLetterIds,
     queued: book.queued,
     unanswered: book.unanswered,
-    ordersComplete: !options.target,
-    expectFullSale: drained,
+    ordersComplete: true,
+    ...(options.target ? { ownUsers: book.users } : {}),
+    // Other traffic on a shared store may have bought units: only a shop of our own must sell out.
+    expectFullSale: drained && !options.target,
   });
 }
 
@@ -93,14 +100,16 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const stack = options.target ? await external(options) : await startStack({ ...options, log });
+  const stack = options.target ? await external(options) : await startStack({ products: runCatalogue(options), transport: options.transport, observe: options.observe, log });
   const stopStack = () => void stack.stop();
   abort.signal.addEventListener('abort', stopStack, { once: true });
   try {
     const schedule = { rps: options.rps, durationMs: options.duration, rampMs: options.ramp };
-    const products = productCatalogue(options.products);
+    const products = runCatalogue(options);
+    // A shop of our own is fresh; a --target shop may have seen earlier runs' users: draw new ones.
+    const userBase = options.target ? Math.floor(Math.random() * 5000) * 1_000_000 : 0;
     const deadline = Date.now() + options.duration + options.drainTimeout + 10_000;
-    const totalStock = options.products * options.stock;
+    const totalStock = products.reduce((n, p) => n + p.stock, 0);
     const e2e = new E2eSampler(stack.gatewayUrl, options.e2eSample, Math.max(1, Math.ceil(Math.min(totalStock, plannedRequests(schedule)) / Math.max(1, options.e2eSample))), () => deadline);
     const book = new AnswerBook(e2e);
     const sampler = new Sampler(stack.gatewayUrl, stack.orderUrl);
@@ -114,7 +123,7 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
       process.stdout.write(progressLine({ phase: elapsed * 1000 > options.duration ? 'drain' : 'load', elapsedS: elapsed, durationS: options.duration / 1000, rate: last?.requestRate ?? 0, queued: book.queued.length, lag: last?.lagMessages ?? 0 }));
     }, 1000);
 
-    const config: DriverConfig = { target: stack.gatewayUrl, schedule, workload: { products, users: options.users, repeatRatio: options.repeatRatio, seed: options.seed }, connections: options.connections, workers: options.workers ?? threadsFor(options.rps), timeoutMs: options.timeout };
+    const config: DriverConfig = { target: stack.gatewayUrl, schedule, workload: { products, users: options.users, repeatRatio: options.repeatRatio, seed: options.seed, userBase }, connections: options.connections, workers: options.workers ?? threadsFor(options.rps), timeoutMs: options.timeout };
     let driven: DriverResult;
     try {
       driven = options.driver === 'k6' ? await runK6(config, abort.signal) : await runDriver(options.driver, config, book.add, abort.signal, options.closedLoop);
@@ -127,7 +136,12 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
       }
     }
     const burstEnd = Date.now();
-    const drainSeconds = await waitDrained(stack, sampler, book.queued.length, options.drainTimeout, burstEnd);
+    // Without order metrics or the DB, only query.do can tell that every queued order is final.
+    const allFinalOverHttp = async () => {
+      const orders = await readOrdersOverHttp(stack.gatewayUrl, book.queued);
+      return orders.length === book.queued.length && orders.every((o) => o.status !== 'QUEUED');
+    };
+    const drainSeconds = await waitDrained(stack, sampler, book.queued.length, allFinalOverHttp, options.drainTimeout, burstEnd);
     // One more second of samples so the charts show the queue at rest.
     await sleep(1000);
     await sampler.sample();
@@ -137,21 +151,25 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
     const e2eMs = await e2e.settle();
 
     const snapshot = stack.dbPath ? readOrderDb(stack.dbPath) : null;
+    const httpOrders = snapshot ? [] : await readOrdersOverHttp(stack.gatewayUrl, book.queued);
     const result = snapshot
       ? auditDb(options, book, drainSeconds !== null, snapshot)
       : audit({
           mode: 'http',
-          products: products.map((p) => ({ id: p.id, initialStock: options.stock, stock: null })),
-          orders: await readOrdersOverHttp(stack.gatewayUrl, book.queued),
+          products: products.map((p) => ({ id: p.id, initialStock: p.stock, stock: null })),
+          orders: httpOrders,
           deadLetterIds: new Set(),
           queued: book.queued,
           unanswered: book.unanswered,
           ordersComplete: false,
-          expectFullSale: drainSeconds !== null,
+          expectFullSale: false,
         });
     if (options.driver === 'k6') result.notChecked.push('lost/phantom per request (k6 does not hand each answer back to the harness)');
 
-    const statusCount = (status: string) => (snapshot ? snapshot.orders.filter((o) => o.status === status).length : 0);
+    // This run's orders only: a shared store also holds other traffic's.
+    const queuedIds = new Set(book.queued.map((q) => q.orderId));
+    const runOrders = (snapshot ? snapshot.orders : httpOrders).filter((o) => queuedIds.has(o.orderId));
+    const statusCount = (status: string) => runOrders.filter((o) => o.status === status).length;
     const http: RunResult['http'] = {
       driver: driven.driver,
       targetRps: options.rps,
@@ -183,11 +201,11 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
       finishedAt: new Date().toISOString(),
       git: gitCommit(),
       machine: { ...machineInfo(), cpuPressure: { before: pressureBefore, endAvg60: cpuPressure('avg60') } },
-      config: { ...options, gatewayUrl: stack.gatewayUrl, prometheusUrl: stack.prometheusUrl ?? null },
+      config: { ...options, userBase, catalogue: products, gatewayUrl: stack.gatewayUrl, prometheusUrl: stack.prometheusUrl ?? null },
       http,
       orders: {
         queued: book.queued.length,
-        succeeded: result.products.reduce((n, p) => n + p.sold, 0),
+        succeeded: statusCount('SUCCESS'),
         soldOut: (byCode[SOLD_OUT] ?? 0) + statusCount('SOLD_OUT'),
         duplicate: (byCode[REPEAT] ?? 0) + statusCount('DUPLICATE'),
         rejected: Object.entries(byCode).reduce((n, [code, count]) => ([OK, SOLD_OUT, REPEAT].includes(Number(code)) ? n : n + count), 0) + statusCount('REJECTED'),

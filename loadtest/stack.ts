@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { productCatalogue } from './driver/workload.ts';
+import type { SaleProduct } from './catalogue.ts';
 import { freePort, ProcessGroup, tsNode, waitReady } from './processes.ts';
 
 export interface Stack {
@@ -17,10 +17,7 @@ export interface Stack {
 }
 
 export interface StackOptions {
-  products: number;
-  stock: number;
-  /** Per-product stock overriding `stock` (bench:ci: one product to sell, one sold out). */
-  stocks?: number[];
+  products: SaleProduct[];
   transport: 'embedded' | 'rocketmq';
   observe: boolean;
   log: (line: string) => void;
@@ -98,8 +95,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     if (options.transport === 'rocketmq') await ensureBroker(options.log);
     const seedFile = path.join(dataDir, 'seed.json');
-    const products = productCatalogue(options.products).map((p, k) => ({ ...p, stock: options.stocks?.[k] ?? options.stock }));
-    fs.writeFileSync(seedFile, JSON.stringify({ products }));
+    fs.writeFileSync(seedFile, JSON.stringify({ products: options.products }));
     const [gatewayPort, orderPort] = [await freePort(), await freePort()];
     const orderUrl = `http://127.0.0.1:${orderPort}`;
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;

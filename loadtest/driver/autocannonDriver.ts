@@ -21,7 +21,6 @@ export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink,
     pending = [];
   }, 100);
   const cpu0 = process.cpuUsage();
-  const started = Date.now();
   let instance: autocannon.Instance | undefined;
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon({
@@ -66,7 +65,8 @@ export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink,
   clearInterval(flushTimer);
   for (const charge of inFlight.values()) pending.push({ index: charge.index, phone: charge.phone, prodId: charge.prodId, status: 0, code: 0, orderId: null, answeredAt: Date.now() });
   if (pending.length > 0) onAnswers(pending);
-  const durationMs = Math.max(1, Date.now() - started);
+  // autocannon's own run time, without its start-up (as the paced driver's clock starts after warm-up).
+  const durationMs = Math.max(1, result.duration * 1000);
   const cpu = process.cpuUsage(cpu0);
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;

@@ -106,6 +106,17 @@ test('an order of a request whose answer never arrived is unconfirmed, not a pha
   assert.equal(r.unconfirmed, 1);
 });
 
+test('a shared store: other users\' orders count for stock, never as phantoms of this run', () => {
+  const input = healthy();
+  input.products[0] = { id: 'p1', initialStock: 3, stock: 0 };
+  input.orders.push({ orderId: 'other', phone: '13900000000', prodId: 'p1', status: 'SUCCESS' });
+  assert.equal(audit(input).phantom, 1, 'without ownUsers it is a phantom');
+  const shared = audit({ ...input, ownUsers: new Set(['13000000001', '13000000002', '13000000003']) });
+  assert.equal(shared.phantom, 0);
+  assert.equal(shared.stockMismatch, 0);
+  assert.equal(shared.passed, true);
+});
+
 test('HTTP-only audit says what it could not check; no underselling claim without a full drain', () => {
   const input = { ...healthy(), mode: 'http' as const, ordersComplete: false, expectFullSale: false, products: [{ id: 'p1', initialStock: 2, stock: null }] };
   input.orders.push({ orderId: 'ghost', phone: '13000000009', prodId: 'p1', status: 'SOLD_OUT' });

@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { productCatalogue } from './driver/workload.ts';
+
+/** A product on sale in a run: the seed file's shape (services/storage/seed.ts), read over HTTP-free. */
+export interface SaleProduct {
+  id: string;
+  name: string;
+  price: string;
+  stock: number;
+}
+
+const seedSchema = z.object({
+  products: z.array(z.object({ id: z.string(), name: z.string(), price: z.string().regex(/^\d+(\.\d{1,2})?$/), stock: z.number().int().nonnegative() })).min(1),
+});
+
+/** What `npm start` seeds without SEED_FILE: the default for --target. */
+export const DEMO_CATALOGUE: SaleProduct[] = [
+  { id: 'pid_0001', name: 'iPhone', price: '5999.00', stock: 100 },
+  { id: 'pid_0002', name: 'Xiaomi 9SE', price: '1200.00', stock: 300 },
+  { id: 'pid_0003', name: 'Huawei Mate20', price: '2000.00', stock: 400 },
+];
+
+/**
+ * The run's products: a seed file (--catalogue), else the demo shop for an external --target (what it
+ * holds unless seeded otherwise), else --products × --stock of the harness's own.
+ */
+export function runCatalogue(o: { catalogue?: string | undefined; target?: string | undefined; products: number; stock: number }): SaleProduct[] {
+  if (o.catalogue) {
+    const parsed = seedSchema.safeParse(JSON.parse(fs.readFileSync(o.catalogue, 'utf8')));
+    if (!parsed.success) throw new Error(`--catalogue ${o.catalogue}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    return parsed.data.products;
+  }
+  if (o.target) return DEMO_CATALOGUE;
+  return productCatalogue(o.products).map((p) => ({ ...p, stock: o.stock }));
+}
