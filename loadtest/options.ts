@@ -53,6 +53,7 @@ export const optionsSchema = z
     if (o.closedLoop && o.driver !== 'autocannon') ctx.addIssue({ code: 'custom', path: ['closedLoop'], message: '--closed-loop goes with --driver autocannon' });
     if (o.ramp > o.duration) ctx.addIssue({ code: 'custom', path: ['ramp'], message: '--ramp must not exceed --duration' });
     if ((o.db || o.orderUrl) && !o.target) ctx.addIssue({ code: 'custom', path: ['db'], message: '--db and --order-url only go with --target (a run without --target knows its own)' });
+    if (o.target && o.observe) ctx.addIssue({ code: 'custom', path: ['observe'], message: '--observe watches services the harness starts; for a --target use npm run observe:start' });
     if (o.target && o.transport !== 'embedded') ctx.addIssue({ code: 'custom', path: ['transport'], message: '--transport chooses how the harness starts the services: not with --target' });
   });
 export type Options = z.infer<typeof optionsSchema>;
