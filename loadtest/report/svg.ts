@@ -6,7 +6,8 @@ export interface Series {
 
 const W = 620;
 const H = 240;
-const M = { left: 56, right: 12, top: 28, bottom: 34 };
+const M = { left: 56, right: 12, top: 40, bottom: 34 };
+const LEGEND_PER_ROW = 4;
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -29,7 +30,11 @@ function axes(maxX: number, maxY: number, xLabel: string, yLabel: string): strin
 
 function legend(names: string[]): string {
   return names
-    .map((name, i) => `<rect x="${M.left + 80 + i * 125}" y="6" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${M.left + 94 + i * 125}" y="15" font-size="11">${escapeHtml(name)}</text>`)
+    .map((name, i) => {
+      const x = M.left + 80 + (i % LEGEND_PER_ROW) * 125;
+      const y = 4 + Math.floor(i / LEGEND_PER_ROW) * 14;
+      return `<rect x="${x}" y="${y}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${x + 14}" y="${y + 9}" font-size="11">${escapeHtml(name)}</text>`;
+    })
     .join('');
 }
 
