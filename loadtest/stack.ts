@@ -34,7 +34,9 @@ async function ensureBroker(log: (line: string) => void): Promise<void> {
   if (!hasNpmScript('rocketmq:start')) {
     throw new Error('--transport rocketmq needs `npm run rocketmq:start` (infra/rocketmq/), which this checkout does not have yet');
   }
-  log('starting RocketMQ if needed (npm run rocketmq:start)...');
+  const [host = '127.0.0.1', port = '8081'] = (process.env.ROCKETMQ_ENDPOINTS ?? '127.0.0.1:8081').split(';')[0]?.split(':') ?? [];
+  if (await canConnect(host, Number(port))) return; // a broker already answers: use it
+  log('starting RocketMQ (npm run rocketmq:start)...');
   try {
     await promisify(execFile)('npm', ['run', '--silent', 'rocketmq:start'], { cwd: repoRoot, timeout: 300_000 });
   } catch (error) {
@@ -42,8 +44,7 @@ async function ensureBroker(log: (line: string) => void): Promise<void> {
     const tail = `${stdout}${stderr}`.split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).slice(-8).join('\n');
     throw new Error(`npm run rocketmq:start failed:\n${tail}`);
   }
-  // "Already running" is not "answering": wait for the proxy's gRPC port itself.
-  const [host = '127.0.0.1', port = '8081'] = (process.env.ROCKETMQ_ENDPOINTS ?? '127.0.0.1:8081').split(';')[0]?.split(':') ?? [];
+  // "Started" is not "answering": wait for the proxy's gRPC port itself.
   const deadline = Date.now() + BROKER_READY_MS;
   while (!(await canConnect(host, Number(port)))) {
     if (Date.now() > deadline) throw new Error(`RocketMQ proxy ${host}:${port} did not accept connections within ${BROKER_READY_MS / 1000} s after rocketmq:start`);
@@ -52,6 +53,25 @@ async function ensureBroker(log: (line: string) => void): Promise<void> {
 }
 
 const BROKER_READY_MS = 60_000;
+
+/**
+ * A topic and consumer group of the run's own (infra/rocketmq/topic.sh), so that messages other runs
+ * left on a shared broker are neither consumed nor counted as lag by this one. Without topic.sh, the
+ * shared topic with a group of our own: it starts by reading whatever that topic holds.
+ */
+async function rocketmqRunEnv(name: string, log: (line: string) => void): Promise<NodeJS.ProcessEnv> {
+  const script = path.join(repoRoot, 'infra/rocketmq/topic.sh');
+  if (!fs.existsSync(script)) {
+    log(`warning: no infra/rocketmq/topic.sh: using the shared topic with consumer group ${name}; older messages there come first`);
+    return { ROCKETMQ_GROUP: name };
+  }
+  try {
+    await promisify(execFile)('bash', [script, name, name], { cwd: repoRoot, timeout: 120_000 });
+  } catch (error) {
+    throw new Error(`infra/rocketmq/topic.sh ${name} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+  }
+  return { ROCKETMQ_TOPIC: name, ROCKETMQ_GROUP: name };
+}
 
 function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -110,8 +130,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       QUEUE_TRANSPORT: options.transport,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_USER: '1000000',
-      // A consumer group of its own: a shared broker's topic may hold other runs' messages.
-      ...(options.transport === 'rocketmq' ? { ROCKETMQ_GROUP: `loadtest-${path.basename(dataDir)}` } : {}),
+      ...(options.transport === 'rocketmq' ? await rocketmqRunEnv(`loadtest-${path.basename(dataDir)}`, options.log) : {}),
     };
     const [cmd, orderArgs] = tsNode(path.join(repoRoot, 'services/order/main.ts'));
     const order = group.start('order', cmd, orderArgs, env);
