@@ -44,3 +44,10 @@ alive_pid() {
 NAMESRV_CLASS=org.apache.rocketmq.namesrv.NamesrvStartup
 PROXY_CLASS=org.apache.rocketmq.proxy.ProxyStartup
 ADMIN_CLASS=org.apache.rocketmq.tools.command.MQAdminStartup
+
+# The admin tool (MQAdminStartup) against our name server; each run costs ~4 s of JVM start.
+admin() {
+  java -Xmx128m -Duser.home="$ROCKETMQ_DATA_DIR" -Drocketmq.home.dir="$ROCKETMQ_DATA_DIR" \
+    -Drmq.logback.configurationFile=rmq.tools.logback.xml -cp "$ROCKETMQ_LIB_DIR/*" \
+    "$ADMIN_CLASS" "$@" -n "$ROCKETMQ_HOST:$ROCKETMQ_NAMESRV_PORT"
+}

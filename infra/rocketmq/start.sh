@@ -138,11 +138,6 @@ wait_port "$ROCKETMQ_NAMESRV_PORT" "name server" "$RUN_DIR/namesrv.pid" "$NAMESR
 wait_port "$ROCKETMQ_PROXY_PORT" "proxy gRPC" "$RUN_DIR/proxy.pid" "$PROXY_CLASS"
 
 # --- 5. topic + consumer group ------------------------------------------------------------------------------
-admin() {
-  java -Xmx128m -Duser.home="$ROCKETMQ_DATA_DIR" -Drocketmq.home.dir="$ROCKETMQ_DATA_DIR" \
-    -Drmq.logback.configurationFile=rmq.tools.logback.xml -cp "$ROCKETMQ_LIB_DIR/*" \
-    "$ADMIN_CLASS" "$@" -n "$ROCKETMQ_HOST:$ROCKETMQ_NAMESRV_PORT"
-}
 # The broker registers with the name server shortly after its port opens: retry until the cluster is known.
 until out="$(admin updateTopic -c "$ROCKETMQ_CLUSTER" -t "$ROCKETMQ_TOPIC" -r "$ROCKETMQ_QUEUES" -w "$ROCKETMQ_QUEUES" 2>&1)" \
       && grep -q 'create topic to .* success' <<<"$out"; do

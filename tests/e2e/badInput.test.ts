@@ -217,8 +217,9 @@ for (const transport of await transportsUnderTest()) {
 
     it('sends a poison message to the dead-letter table without blocking the consumer', async () => {
       // Produce straight onto the queue, as a broken or malicious producer would.
-      const config = loadConfig({ ...process.env, DATA_DIR: services.dataDir, QUEUE_TRANSPORT: transport });
-      const producer = await (await createTransport(config, createLogger('test'))).createProducer();
+      const producer = await (
+        await createTransport(loadConfig(services.env), createLogger('test'), services.env)
+      ).createProducer();
       try {
         await producer.send('poison-1', 'this is not JSON');
         await producer.send(

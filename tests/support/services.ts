@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -119,7 +120,8 @@ export class Services {
   private constructor(
     readonly dataDir: string,
     readonly transport: TransportName,
-    env: NodeJS.ProcessEnv,
+    /** The environment both services run with (ports, DATA_DIR, engine settings). */
+    readonly env: NodeJS.ProcessEnv,
     gatewayPort: number,
     orderPort: number,
   ) {
@@ -139,6 +141,7 @@ export class Services {
       LOG_LEVEL: 'warn',
       ...options.env,
     };
+    if (options.transport === 'rocketmq') Object.assign(env, freshRocketmqTopic());
     if (options.products) {
       const seedFile = path.join(dataDir, 'seed.json');
       fs.writeFileSync(seedFile, JSON.stringify({ products: options.products }));
@@ -171,6 +174,18 @@ export class Services {
   }
 }
 
+/**
+ * A topic and consumer group of its own for one run on the shared test broker: what an earlier run
+ * left unconsumed (a crash test's backlog, a poison message) must not reach this one.
+ */
+function freshRocketmqTopic(): { ROCKETMQ_TOPIC: string; ROCKETMQ_GROUP: string } {
+  const id = randomBytes(4).toString('hex');
+  const topic = `seckill-test-${id}`;
+  const created = spawnSync('bash', [path.join(ROOT, 'infra/rocketmq/topic.sh'), topic], { encoding: 'utf8', timeout: 90_000 });
+  if (created.status !== 0) throw new Error(`could not create topic ${topic}: ${created.stderr}${created.stdout}`);
+  return { ROCKETMQ_TOPIC: topic, ROCKETMQ_GROUP: `seckill-test-${id}` };
+}
+
 export interface Answer {
   status: number;
   code: number;
@@ -178,12 +193,12 @@ export interface Answer {
   data: Record<string, unknown> | null;
 }
 
-export async function charge(gatewayUrl: string, fields: Record<string, string>): Promise<Answer> {
+export async function charge(gatewayUrl: string, fields: Record<string, string>, timeoutMs = 10_000): Promise<Answer> {
   const response = await fetch(`${gatewayUrl}/api/charge.do`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(fields).toString(),
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const json = (await response.json()) as Omit<Answer, 'status'>;
   return { status: response.status, ...json };
