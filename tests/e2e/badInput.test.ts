@@ -5,7 +5,7 @@ import { loadConfig } from '../../services/common/config.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { createTransport } from '../../services/queue/index.ts';
 import { MESSAGE_VERSION } from '../../services/protocol/message.ts';
-import { readTally } from '../support/invariants.ts';
+import { waitForTally } from '../support/invariants.ts';
 import { charge, phone, Services, waitFor } from '../support/services.ts';
 import { transportsUnderTest } from '../support/transports.ts';
 
@@ -200,14 +200,7 @@ for (const transport of await transportsUnderTest()) {
       assert.equal(ok.status, 202);
       const db = services.openOrderDb();
       try {
-        const tally = await waitFor(
-          'the order',
-          async () => {
-            const t = readTally(db);
-            return t.orders.size === 1 && t;
-          },
-          30_000,
-        );
+        const tally = await waitForTally(db, 'the order', (t) => t.orders.size === 1, 30_000);
         assert.equal(tally.products.size, 3, 'the SQL-looking input dropped nothing');
         assert.equal(tally.products.get('pid_0002')?.stock, 299);
       } finally {
@@ -236,12 +229,10 @@ for (const transport of await transportsUnderTest()) {
       assert.equal(after.status, 202);
       const db = services.openOrderDb();
       try {
-        const tally = await waitFor(
+        const tally = await waitForTally(
+          db,
           'the dead letters and the next order',
-          async () => {
-            const t = readTally(db);
-            return t.deadLetters.length === 2 && t.orders.has(String(after.data?.orderId)) && t;
-          },
+          (t) => t.deadLetters.length === 2 && t.orders.has(String(after.data?.orderId)),
           30_000,
         );
         assert.deepEqual(tally.deadLetters.map((d) => d.reason).sort(), [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readTally } from '../support/invariants.ts';
+import { hasOrders, readTally, waitForTally } from '../support/invariants.ts';
 import { charge, phone, queryOrder, Services, waitFor, type Answer } from '../support/services.ts';
 import { transportsUnderTest } from '../support/transports.ts';
 
@@ -51,14 +51,7 @@ for (const transport of await transportsUnderTest()) {
         const backlog = queued.size - [...queued].filter((id) => readTally(db).orders.has(id)).length;
         assert.ok(backlog > 0, 'there must be a backlog when the order service restarts');
         await services.order.start();
-        const tally = await waitFor(
-          'the backlog to drain',
-          async () => {
-            const t = readTally(db);
-            return [...queued].every((id) => t.orders.has(id)) && t;
-          },
-          DRAIN_TIMEOUT_MS,
-        );
+        const tally = await waitForTally(db, 'the backlog to drain', (t) => hasOrders(t, queued), DRAIN_TIMEOUT_MS);
         const product = tally.products.get(PRODUCT.id)!;
         assert.equal(product.sold, 300);
         assert.equal(product.stock, 0);
@@ -109,13 +102,12 @@ for (const transport of await transportsUnderTest()) {
       const db = services.openOrderDb();
       try {
         // Every message the queue holds is consumed; a burst cut by the crash leaves nothing pending.
-        const tally = await waitFor(
+        const tally = await waitForTally(
+          db,
           'the queue to drain',
-          async () => {
-            const t = readTally(db);
-            const lag = await fetch(`${services.order.url}/metrics`).then((r) => r.text());
-            return [...queued].every((id) => t.orders.has(id)) && /seckill_order_consumer_lag_messages 0\b/.test(lag) && t;
-          },
+          async (t) =>
+            hasOrders(t, queued) &&
+            /seckill_order_consumer_lag_messages 0\b/.test(await fetch(`${services.order.url}/metrics`).then((r) => r.text())),
           DRAIN_TIMEOUT_MS,
         );
         const product = tally.products.get(PRODUCT.id)!;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readTally } from '../support/invariants.ts';
+import { hasOrders, waitForTally } from '../support/invariants.ts';
 import { charge, metricValue, phone, queryOrder, Services, waitFor, type Answer } from '../support/services.ts';
 import { transportsUnderTest } from '../support/transports.ts';
 
@@ -67,14 +67,7 @@ for (const transport of await transportsUnderTest()) {
       const queuedIds = new Map([...answers].filter(([, a]) => a.code === 10000).map(([p, a]) => [String(a.data?.orderId), p]));
       const db = services.openOrderDb();
       try {
-        const tally = await waitFor(
-          'the queue to drain',
-          async () => {
-            const t = readTally(db);
-            return [...queuedIds.keys()].every((id) => t.orders.has(id)) && t;
-          },
-          DRAIN_TIMEOUT_MS,
-        );
+        const tally = await waitForTally(db, 'the queue to drain', (t) => hasOrders(t, queuedIds.keys()), DRAIN_TIMEOUT_MS);
         const product = tally.products.get(PRODUCT.id)!;
         assert.equal(product.sold, STOCK, 'sold = min(stock, distinct queued buyers)');
         assert.equal(product.stock, 0);

@@ -82,12 +82,33 @@ test('the broken store: every breach is caught, and only those', () => {
 test('each breach alone fails the audit', () => {
   const cases: [string, (i: AuditInput) => void][] = [
     ['oversold', (i) => i.orders.push({ orderId: 'x', phone: '13000000007', prodId: 'p1', status: 'SUCCESS' })],
-    ['duplicate', (i) => { i.orders[2] = { orderId: 'o3', phone: '13000000001', prodId: 'p1', status: 'SUCCESS' }; i.products[0]!.initialStock = 3; }],
+    [
+      'duplicate',
+      (i) => {
+        i.orders[2] = { orderId: 'o3', phone: '13000000001', prodId: 'p1', status: 'SUCCESS' };
+        i.products[0]!.initialStock = 3;
+      },
+    ],
     ['lost', (i) => i.queued.push(queued('o4', '13000000004'))],
-    ['still queued', (i) => { i.orders[2] = { ...i.orders[2]!, status: 'QUEUED' }; }],
+    [
+      'still queued',
+      (i) => {
+        i.orders[2] = { ...i.orders[2]!, status: 'QUEUED' };
+      },
+    ],
     ['phantom', (i) => i.orders.push({ orderId: 'o9', phone: '13000000009', prodId: 'p1', status: 'SOLD_OUT' })],
-    ['stock mismatch', (i) => { i.products[0]!.stock = 1; }],
-    ['undersold', (i) => { i.products[0] = { id: 'p1', initialStock: 3, stock: 1 }; }],
+    [
+      'stock mismatch',
+      (i) => {
+        i.products[0]!.stock = 1;
+      },
+    ],
+    [
+      'undersold',
+      (i) => {
+        i.products[0] = { id: 'p1', initialStock: 3, stock: 1 };
+      },
+    ],
   ];
   for (const [name, breakIt] of cases) {
     const input = healthy();
@@ -106,7 +127,7 @@ test('an order of a request whose answer never arrived is unconfirmed, not a pha
   assert.equal(r.unconfirmed, 1);
 });
 
-test('a shared store: other users\' orders count for stock, never as phantoms of this run', () => {
+test("a shared store: other users' orders count for stock, never as phantoms of this run", () => {
   const input = healthy();
   input.products[0] = { id: 'p1', initialStock: 3, stock: 0 };
   input.orders.push({ orderId: 'other', phone: '13900000000', prodId: 'p1', status: 'SUCCESS' });
@@ -118,7 +139,13 @@ test('a shared store: other users\' orders count for stock, never as phantoms of
 });
 
 test('HTTP-only audit says what it could not check; no underselling claim without a full drain', () => {
-  const input = { ...healthy(), mode: 'http' as const, ordersComplete: false, expectFullSale: false, products: [{ id: 'p1', initialStock: 2, stock: null }] };
+  const input = {
+    ...healthy(),
+    mode: 'http' as const,
+    ordersComplete: false,
+    expectFullSale: false,
+    products: [{ id: 'p1', initialStock: 2, stock: null }],
+  };
   input.orders.push({ orderId: 'ghost', phone: '13000000009', prodId: 'p1', status: 'SOLD_OUT' });
   const r = audit(input);
   assert.equal(r.passed, true);
@@ -141,8 +168,18 @@ test('the DB reader reads a real orders.sqlite read-only', () => {
     const snapshot = readOrderDb(file);
     assert.deepEqual(snapshot.products, [{ id: 'p1', initialStock: 1, stock: 0 }]);
     assert.deepEqual([...snapshot.deadLetterIds], ['d1']);
-    assert.deepEqual(snapshot.queueMs.sort((a, b) => a - b), [10, 40]);
-    const r = audit({ mode: 'db', ...snapshot, queued: [queued('a1', '13000000001'), queued('a2', '13000000002')], unanswered: [], ordersComplete: true, expectFullSale: true });
+    assert.deepEqual(
+      snapshot.queueMs.sort((a, b) => a - b),
+      [10, 40],
+    );
+    const r = audit({
+      mode: 'db',
+      ...snapshot,
+      queued: [queued('a1', '13000000001'), queued('a2', '13000000002')],
+      unanswered: [],
+      ordersComplete: true,
+      expectFullSale: true,
+    });
     assert.equal(r.oversold, 1);
     assert.equal(r.stockMismatch, 1);
   } finally {

@@ -14,7 +14,10 @@ test('the k6 script type-checks against @types/k6 (its own tsconfig: k6 globals,
 });
 
 test('--driver k6 says clearly when there is no k6 binary', async (t) => {
-  const hasK6 = await run('k6', ['version']).then(() => true, () => false);
+  const hasK6 = await run('k6', ['version']).then(
+    () => true,
+    () => false,
+  );
   if (hasK6) return t.skip('a k6 binary is on PATH here');
   const config = {
     target: 'http://127.0.0.1:1',

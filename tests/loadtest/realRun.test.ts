@@ -16,10 +16,37 @@ test('npm run load: 1,000 req/s for 5 s against real services passes its audit',
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'load-results-'));
   const cli = new URL('../../loadtest/cli.ts', import.meta.url).pathname;
   try {
-    const args = ['--import', 'tsx', cli, '--rps', '1000', '--duration', '5s', '--products', '2', '--stock', '150', '--repeat-ratio', '0.1', '--e2e-sample', '20', '--connections', '32', '--min-rate-ratio', '0', '--label', 'test', '--out', out, '--quiet'];
-    const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 170_000 }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
-      throw new Error(`load run failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-    });
+    const args = [
+      '--import',
+      'tsx',
+      cli,
+      '--rps',
+      '1000',
+      '--duration',
+      '5s',
+      '--products',
+      '2',
+      '--stock',
+      '150',
+      '--repeat-ratio',
+      '0.1',
+      '--e2e-sample',
+      '20',
+      '--connections',
+      '32',
+      '--min-rate-ratio',
+      '0',
+      '--label',
+      'test',
+      '--out',
+      out,
+      '--quiet',
+    ];
+    const { stdout } = await promisify(execFile)(process.execPath, args, { timeout: 170_000 }).catch(
+      (error: { stdout?: string; stderr?: string; message: string }) => {
+        throw new Error(`load run failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+      },
+    );
     assert.match(stdout, /RESULT\s+PASS/);
     const files = fs.readdirSync(out).filter((f) => f.endsWith('-test.json'));
     assert.equal(files.length, 1);
@@ -36,7 +63,10 @@ test('npm run load: 1,000 req/s for 5 s against real services passes its audit',
     assert.ok(result.queue.e2eMs.samples > 0 && result.queue.e2eMs.timedOut === 0);
     assert.ok(result.timeseries.length >= 4, 'sampled once a second');
     assert.ok(result.timeseries.some((p) => p.requestRate > 0 && p.enqueueRate > 0));
-    assert.deepEqual(result.audit.products.map((p) => p.stock), [0, 0]);
+    assert.deepEqual(
+      result.audit.products.map((p) => p.stock),
+      [0, 0],
+    );
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }

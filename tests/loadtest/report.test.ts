@@ -7,7 +7,16 @@ import { renderReport } from '../../loadtest/report/html.ts';
 import { sampleRun } from './fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const required = process.env.REQUIRE_REAL_SERVICES === '1';
 const skip = fs.existsSync(CHROMIUM) ? false : `!!! SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium) !!!`;
 if (skip) {
@@ -36,21 +45,32 @@ test('the report renders its charts in headless Chromium', { skip, timeout: 60_0
       svgs.map((svg) => ({
         id: svg.id,
         width: svg.getBoundingClientRect().width,
-        paths: [...svg.querySelectorAll('path.series')].map((p) => ({ d: p.getAttribute('d') ?? '', length: (p as unknown as { getTotalLength(): number }).getTotalLength() })),
+        paths: [...svg.querySelectorAll('path.series')].map((p) => ({
+          d: p.getAttribute('d') ?? '',
+          length: (p as unknown as { getTotalLength(): number }).getTotalLength(),
+        })),
         bars: svg.querySelectorAll('rect.bar').length,
       })),
     );
-    assert.deepEqual(charts.map((c) => c.id), ['rates', 'lag', 'latency', 'stock']);
+    assert.deepEqual(
+      charts.map((c) => c.id),
+      ['rates', 'lag', 'latency', 'stock'],
+    );
     for (const c of charts) assert.ok(c.width > 100, `${c.id} has a size`);
     for (const id of ['rates', 'lag', 'stock']) {
       const chart = charts.find((c) => c.id === id);
       assert.ok(chart && chart.paths.length > 0, `${id} has series`);
-      for (const p of chart.paths) assert.ok(p.d.split(/[ML]/).length > 5 && p.length > 10, `${id}: a drawn line, not an empty path`);
+      for (const p of chart.paths)
+        assert.ok(p.d.split(/[ML]/).length > 5 && p.length > 10, `${id}: a drawn line, not an empty path`);
     }
     assert.equal(charts.find((c) => c.id === 'latency')?.bars, 5);
     assert.equal(await page.textContent('#verdict'), 'FAIL');
     assert.match((await page.textContent('#audit')) ?? '', /lost\s*2/);
-    assert.deepEqual(requests.filter((u) => !u.startsWith('file:')), [], 'nothing fetched from the network');
+    assert.deepEqual(
+      requests.filter((u) => !u.startsWith('file:')),
+      [],
+      'nothing fetched from the network',
+    );
     if (process.env.REPORT_SCREENSHOT) await page.screenshot({ path: process.env.REPORT_SCREENSHOT, fullPage: true });
   } finally {
     await browser.close();

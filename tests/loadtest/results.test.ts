@@ -10,7 +10,10 @@ import { sampleRun } from './fixture.ts';
 test('results schema: a full run validates; a wrong version or missing field is refused by name', () => {
   const run = sampleRun();
   assert.deepEqual(runResultSchema.parse(JSON.parse(JSON.stringify(run))), run);
-  assert.throws(() => parseRunResult({ ...run, schemaVersion: 2 }, 'x.json'), /x\.json is not a schemaVersion 1 result: schemaVersion/);
+  assert.throws(
+    () => parseRunResult({ ...run, schemaVersion: 2 }, 'x.json'),
+    /x\.json is not a schemaVersion 1 result: schemaVersion/,
+  );
   const { audit: _audit, ...noAudit } = run;
   assert.throws(() => parseRunResult(noAudit, 'y.json'), /audit/);
 });
@@ -22,7 +25,10 @@ test('result file name: ISO time and label, file-name safe', () => {
 test('thresholds: rate ratio, p99, drain', () => {
   const run = sampleRun({ achievedRps: 900, p99: 50 });
   const t = evaluateThresholds({ minRateRatio: 0.95, maxP99: 20, maxDrainMs: 1000 }, run.http, run.queue);
-  assert.deepEqual(t.map((x) => x.passed), [false, false, true]);
+  assert.deepEqual(
+    t.map((x) => x.passed),
+    [false, false, true],
+  );
   assert.equal(t[0]?.value, 0.9);
   const notDrained = evaluateThresholds({ minRateRatio: 0.5, maxDrainMs: 1000 }, run.http, { ...run.queue, drainSeconds: null });
   assert.equal(notDrained[1]?.passed, false);
@@ -44,7 +50,27 @@ test('options: defaults, durations, clear errors', () => {
   assert.throws(() => parseArgs(['--db', 'x.sqlite']), /only go with --target/);
   assert.throws(() => parseArgs(['--transport', 'kafka']), /--transport/);
   assert.equal(parseArgs(['--help']).help, true);
-  for (const flag of ['--rps', '--duration', '--ramp', '--products', '--stock', '--users', '--repeat-ratio', '--transport', '--target', '--db', '--label', '--out', '--driver', '--max-p99', '--min-rate-ratio', '--max-drain', '--drain-timeout', '--observe', '--e2e-sample']) {
+  for (const flag of [
+    '--rps',
+    '--duration',
+    '--ramp',
+    '--products',
+    '--stock',
+    '--users',
+    '--repeat-ratio',
+    '--transport',
+    '--target',
+    '--db',
+    '--label',
+    '--out',
+    '--driver',
+    '--max-p99',
+    '--min-rate-ratio',
+    '--max-drain',
+    '--drain-timeout',
+    '--observe',
+    '--e2e-sample',
+  ]) {
     assert.ok(HELP.includes(flag), `--help documents ${flag}`);
     assert.doesNotThrow(() => parseArgs(flag === '--observe' ? [flag] : []));
   }
@@ -61,7 +87,10 @@ test('compare: deltas, noise band, direction', () => {
   assert.equal(judge(p99, 10, 12).verdict, 'noise');
   assert.equal(judge(p99, 2, 2.8).verdict, 'noise', 'under 1 ms absolute is timer noise');
   assert.equal(judge(p99, null, 3).verdict, 'n/a');
-  const table = compareRuns([{ name: 'A', result: sampleRun() }, { name: 'B', result: sampleRun({ achievedRps: 500, p99: 60, passed: false }) }]);
+  const table = compareRuns([
+    { name: 'A', result: sampleRun() },
+    { name: 'B', result: sampleRun({ achievedRps: 500, p99: 60, passed: false }) },
+  ]);
   assert.match(table, /achieved req\/s \(±5%\)\s+998\s+500\s+-498\s+-49\.9%\s+worse/);
   assert.match(table, /audit\s+PASS\s+FAIL/);
   assert.match(table, /noise:/);
@@ -69,6 +98,16 @@ test('compare: deltas, noise band, direction', () => {
 
 test('bench:ci: a ratio fails only below baseline × (1 − tolerance)', async () => {
   const { checkAgainst } = await import('../../loadtest/benchCi.ts');
-  const checks = checkAgainst({ acceptedPathRatio: 0.2, soldOutPathRatio: 0.5 }, { acceptedPathRatio: 0.15, soldOutPathRatio: 0.3 }, 0.3);
-  assert.deepEqual(checks.map((c) => [c.name, c.floor, c.passed]), [['acceptedPathRatio', 0.14, true], ['soldOutPathRatio', 0.35, false]]);
+  const checks = checkAgainst(
+    { acceptedPathRatio: 0.2, soldOutPathRatio: 0.5 },
+    { acceptedPathRatio: 0.15, soldOutPathRatio: 0.3 },
+    0.3,
+  );
+  assert.deepEqual(
+    checks.map((c) => [c.name, c.floor, c.passed]),
+    [
+      ['acceptedPathRatio', 0.14, true],
+      ['soldOutPathRatio', 0.35, false],
+    ],
+  );
 });

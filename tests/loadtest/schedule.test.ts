@@ -12,7 +12,10 @@ test('constant rate: evenly spaced, exact count', () => {
 });
 
 test('intendedAt is the inverse of dueBy, with and without ramp', () => {
-  for (const s of [{ rps: 1000, durationMs: 3000, rampMs: 0 }, { rps: 2000, durationMs: 5000, rampMs: 2000 }]) {
+  for (const s of [
+    { rps: 1000, durationMs: 3000, rampMs: 0 },
+    { rps: 2000, durationMs: 5000, rampMs: 2000 },
+  ]) {
     for (let i = 0; i < plannedRequests(s); i += 37) {
       const at = intendedAt(s, i);
       assert.ok(dueBy(s, at + 1e-6) >= i + 1, `request ${i} due by its own time`);

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { readTally } from '../support/invariants.ts';
+import { hasOrders, waitForTally } from '../support/invariants.ts';
 import { charge, metricValue, phone, Services, waitFor, type Answer } from '../support/services.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -80,12 +80,10 @@ describe('RocketMQ broker outage during a burst', { skip }, () => {
     const queuedIds = new Set(queued.map((a) => String(a.data?.orderId)));
     const db = services.openOrderDb();
     try {
-      const tally = await waitFor(
+      const tally = await waitForTally(
+        db,
         'everything queued before the stop to be consumed',
-        async () => {
-          const t = readTally(db);
-          return [...queuedIds].every((id) => t.orders.has(id)) && t;
-        },
+        (t) => hasOrders(t, queuedIds),
         180_000,
         500,
       );

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { waitFor } from './services.ts';
 
 export interface ProductTally {
   id: string;
@@ -8,12 +9,14 @@ export interface ProductTally {
 }
 
 /** What the order database says after a run, for the invariants of shared/README §3. */
-export function readTally(db: Database.Database): {
+export interface Tally {
   products: Map<string, ProductTally>;
   orders: Map<string, { status: string; prodId: string; phone: string }>;
   duplicateBuyers: number;
   deadLetters: { reason: string; payload: string }[];
-} {
+}
+
+export function readTally(db: Database.Database): Tally {
   const products = new Map<string, ProductTally>();
   for (const row of db
     .prepare(
@@ -43,3 +46,24 @@ export function readTally(db: Database.Database): {
   const deadLetters = db.prepare('SELECT reason, payload FROM dead_letters').all() as { reason: string; payload: string }[];
   return { products, orders, duplicateBuyers, deadLetters };
 }
+
+/** Re-reads the tally until `done` holds (bounded): e.g. until every queued order has reached the database. */
+export function waitForTally(
+  db: Database.Database,
+  what: string,
+  done: (tally: Tally) => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<Tally> {
+  return waitFor(
+    what,
+    async () => {
+      const tally = readTally(db);
+      return (await done(tally)) && tally;
+    },
+    timeoutMs,
+    everyMs,
+  );
+}
+
+export const hasOrders = (tally: Tally, orderIds: Iterable<string>): boolean => [...orderIds].every((id) => tally.orders.has(id));
