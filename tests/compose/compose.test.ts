@@ -54,10 +54,12 @@ function ports(name: string): Array<[number, number]> {
   return p.map((item) => {
     // Quoted strings: YAML 1.1 reads an unquoted 22:22-like value as a base-60 number.
     assert.equal(typeof item, 'string', `${name}: port ${String(item)} is a quoted string`);
-    const match = /^(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(String(item));
-    assert.ok(match, `${name}: port "${String(item)}" is [HOST:]CONTAINER[/PROTO]`);
-    const container = Number(match[2]);
-    return [Number(match[1] ?? container), container];
+    const match = /^(?:([\d.]+):)?(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(String(item));
+    assert.ok(match, `${name}: port "${String(item)}" is [IP:][HOST:]CONTAINER[/PROTO]`);
+    // Safe by default: a published port is bound to the host's loopback, not to every interface.
+    assert.equal(match[1], '127.0.0.1', `${name}: port "${String(item)}" is published on 127.0.0.1 only`);
+    const container = Number(match[3]);
+    return [Number(match[2] ?? container), container];
   });
 }
 
