@@ -24,6 +24,7 @@ export const optionsSchema = z
     rps: z.coerce.number().positive().max(200_000).default(1000),
     duration: duration.prefault('30s'),
     ramp: duration.prefault('0s'),
+    warmup: duration.prefault('3s'),
     products: int(1).max(100).default(3),
     stock: int(0).default(1000),
     users: int(1).default(1_000_000_000),
@@ -35,7 +36,10 @@ export const optionsSchema = z
     db: z.string().optional(),
     orderUrl: z.string().url().optional(),
     catalogue: z.string().optional(),
-    label: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'label: letters, digits, _ . - only').default('run'),
+    label: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'label: letters, digits, _ . - only')
+      .default('run'),
     out: z.string().default('results'),
     driver: z.enum(['paced', 'autocannon', 'k6']).default('paced'),
     maxP99: z.coerce.number().positive().optional(),
@@ -44,21 +48,46 @@ export const optionsSchema = z
     drainTimeout: duration.prefault('60s'),
     timeout: duration.prefault('10s'),
     observe: z.boolean().default(false),
+    checkDashboards: z.boolean().default(false),
+    snapshot: z.string().optional(),
     e2eSample: int(0).default(50),
     seed: int(0).default(1),
     quiet: z.boolean().default(false),
     closedLoop: z.boolean().default(false),
   })
   .superRefine((o, ctx) => {
-    if (o.closedLoop && o.driver !== 'autocannon') ctx.addIssue({ code: 'custom', path: ['closedLoop'], message: '--closed-loop goes with --driver autocannon' });
+    if (o.closedLoop && o.driver !== 'autocannon')
+      ctx.addIssue({ code: 'custom', path: ['closedLoop'], message: '--closed-loop goes with --driver autocannon' });
     if (o.ramp > o.duration) ctx.addIssue({ code: 'custom', path: ['ramp'], message: '--ramp must not exceed --duration' });
-    if ((o.db || o.orderUrl) && !o.target) ctx.addIssue({ code: 'custom', path: ['db'], message: '--db and --order-url only go with --target (a run without --target knows its own)' });
-    if (o.target && o.observe) ctx.addIssue({ code: 'custom', path: ['observe'], message: '--observe watches services the harness starts; for a --target use npm run observe:start' });
-    if (o.target && o.transport !== 'embedded') ctx.addIssue({ code: 'custom', path: ['transport'], message: '--transport chooses how the harness starts the services: not with --target' });
+    if ((o.db || o.orderUrl) && !o.target)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['db'],
+        message: '--db and --order-url only go with --target (a run without --target knows its own)',
+      });
+    if (o.target && (o.checkDashboards || o.snapshot))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['checkDashboards'],
+        message:
+          "--check-dashboards and --snapshot need the run's own Prometheus: not with --target (use npm run observe:start, then npm run dashboards:check)",
+      });
+    if (o.target && o.observe)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['observe'],
+        message: '--observe watches services the harness starts; for a --target use npm run observe:start',
+      });
+    if (o.target && o.transport !== 'embedded')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transport'],
+        message: '--transport chooses how the harness starts the services: not with --target',
+      });
   });
 export type Options = z.infer<typeof optionsSchema>;
 
-const BOOLEAN_FLAGS = new Set(['observe', 'quiet', 'help', 'closedLoop']);
+const BOOLEAN_FLAGS = new Set(['observe', 'checkDashboards', 'quiet', 'help', 'closedLoop']);
 
 const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -83,7 +112,13 @@ export function parseArgs(argv: readonly string[]): { options: Options; help: bo
   delete raw.help;
   const parsed = optionsSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  --${issue.path.map(String).join('.').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`);
+    const lines = parsed.error.issues.map(
+      (issue) =>
+        `  --${issue.path
+          .map(String)
+          .join('.')
+          .replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`,
+    );
     throw new Error(`invalid options:\n${lines.join('\n')}`);
   }
   return { options: parsed.data, help };
@@ -95,6 +130,10 @@ Load
   --rps N               target arrival rate, requests/s (default 1000)
   --duration T          length of the run, e.g. 30s, 2m (default 30s)
   --ramp T              linear rise from 0 to --rps at the start (default 0s)
+  --warmup T            before the measured phase: the same rate (and ramp) on the same threads and
+                        connections, to a warm-up product of the run's own (accepts, then sold out;
+                        audited apart) or, with --target, an unknown product (404); its answers stay
+                        out of the latency, rates, timeseries and main audit (default 3s; 0s = none)
   --products N          products on sale (default 3); hot ones get more requests (Zipf 1/k)
   --stock N             units per product (default 1000)
   --catalogue FILE      products from a seed file ({"products":[{"id","name","price","stock"}]})
@@ -115,7 +154,12 @@ System
   --target URL          an already running gateway instead of services started here
   --db PATH             with --target: its orders.sqlite, for the full audit (else HTTP-only audit)
   --order-url URL       with --target: the order service, for consume rate, lag and drain
-  --observe             start Prometheus for the run (infra/prometheus)
+  --observe             start Prometheus for the run (infra/prometheus); with --transport rocketmq it
+                        also scrapes the broker exporter (ROCKETMQ_METRICS_URL, default 127.0.0.1:5557)
+  --check-dashboards    (implies --observe) before Prometheus stops: every query of every panel of
+                        dashboards/*.json over the run's window, listed with its values; one that
+                        returns nothing fails the run (broker panels: skipped without a broker)
+  --snapshot FILE       (implies --observe) an HTML page with SVG charts of the run's key series
 
 Checks (any failure exits non-zero)
   --max-p99 MS          charge latency p99 limit

@@ -35,7 +35,9 @@ function counters(gateway: Sample[] | null, order: Sample[] | null): Totals {
   return {
     requests: gateway ? sumOf(gateway, 'seckill_gateway_requests_total', { route: 'charge' }) : 0,
     enqueued: gateway ? sumOf(gateway, 'seckill_queue_enqueued_total') : 0,
-    consumed: order ? FINAL_OUTCOMES.reduce((n, outcome) => n + sumOf(order, 'seckill_order_messages_consumed_total', { outcome }), 0) : 0,
+    consumed: order
+      ? FINAL_OUTCOMES.reduce((n, outcome) => n + sumOf(order, 'seckill_order_messages_consumed_total', { outcome }), 0)
+      : 0,
   };
 }
 
@@ -51,6 +53,8 @@ export class Sampler {
   private timer: NodeJS.Timeout | null = null;
   private startedAt = 0;
   private busy = false;
+  /** Bumped by rebase(): a scrape that began before it is dropped. */
+  private generation = 0;
   lagMessages = 0;
 
   constructor(
@@ -66,6 +70,20 @@ export class Sampler {
     this.startedAt = Date.now();
     await this.sample();
     this.timer = setInterval(() => void this.sample(), 1000);
+  }
+
+  /**
+   * Starts the counts and the timeseries afresh from now (the measured phase after a warm-up): earlier
+   * points are dropped and t counts from here.
+   */
+  async rebase(): Promise<void> {
+    this.generation += 1;
+    this.points.length = 0;
+    this.base = null;
+    this.last = { requests: 0, enqueued: 0, consumed: 0 };
+    this.startedAt = Date.now();
+    this.busy = false;
+    await this.sample();
   }
 
   stop(): void {
@@ -85,8 +103,10 @@ export class Sampler {
   async sample(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
+    const generation = this.generation;
     try {
       const [gateway, order] = await Promise.all([scrape(this.gatewayUrl), scrape(this.orderUrl)]);
+      if (generation !== this.generation) return;
       const now = Date.now();
       const raw = counters(gateway, order);
       if (!this.base) {
@@ -95,7 +115,11 @@ export class Sampler {
         return;
       }
       const base = this.base;
-      const totals: Totals = { requests: raw.requests - base.requests, enqueued: raw.enqueued - base.enqueued, consumed: raw.consumed - base.consumed };
+      const totals: Totals = {
+        requests: raw.requests - base.requests,
+        enqueued: raw.enqueued - base.enqueued,
+        consumed: raw.consumed - base.consumed,
+      };
       const seconds = Math.max(0.001, (now - this.lastAt) / 1000);
       const rate = (key: keyof Totals) => Math.round((totals[key] - this.last[key]) / seconds);
       this.lagMessages = order ? sumOf(order, 'seckill_order_consumer_lag_messages') : 0;
@@ -112,7 +136,7 @@ export class Sampler {
       this.last = totals;
       this.lastAt = now;
     } finally {
-      this.busy = false;
+      if (generation === this.generation) this.busy = false;
     }
   }
 }

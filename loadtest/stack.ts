@@ -32,22 +32,32 @@ function hasNpmScript(name: string): boolean {
 
 async function ensureBroker(log: (line: string) => void): Promise<void> {
   if (!hasNpmScript('rocketmq:start')) {
-    throw new Error('--transport rocketmq needs `npm run rocketmq:start` (infra/rocketmq/), which this checkout does not have yet');
+    throw new Error(
+      '--transport rocketmq needs `npm run rocketmq:start` (infra/rocketmq/), which this checkout does not have yet',
+    );
   }
-  const [host = '127.0.0.1', port = '8081'] = (process.env.ROCKETMQ_ENDPOINTS ?? '127.0.0.1:8081').split(';')[0]?.split(':') ?? [];
+  const [host = '127.0.0.1', port = '8081'] =
+    (process.env.ROCKETMQ_ENDPOINTS ?? '127.0.0.1:8081').split(';')[0]?.split(':') ?? [];
   if (await canConnect(host, Number(port))) return; // a broker already answers: use it
   log('starting RocketMQ (npm run rocketmq:start)...');
   try {
     await promisify(execFile)('npm', ['run', '--silent', 'rocketmq:start'], { cwd: repoRoot, timeout: 300_000 });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    const tail = `${stdout}${stderr}`.split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).slice(-8).join('\n');
+    const tail = `${stdout}${stderr}`
+      .split('\n')
+      .filter((l) => l.trim() && !/^\s+at /.test(l))
+      .slice(-8)
+      .join('\n');
     throw new Error(`npm run rocketmq:start failed:\n${tail}`);
   }
   // "Started" is not "answering": wait for the proxy's gRPC port itself.
   const deadline = Date.now() + BROKER_READY_MS;
   while (!(await canConnect(host, Number(port)))) {
-    if (Date.now() > deadline) throw new Error(`RocketMQ proxy ${host}:${port} did not accept connections within ${BROKER_READY_MS / 1000} s after rocketmq:start`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `RocketMQ proxy ${host}:${port} did not accept connections within ${BROKER_READY_MS / 1000} s after rocketmq:start`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -62,7 +72,9 @@ const BROKER_READY_MS = 60_000;
 async function rocketmqRunEnv(name: string, log: (line: string) => void): Promise<NodeJS.ProcessEnv> {
   const script = path.join(repoRoot, 'infra/rocketmq/topic.sh');
   if (!fs.existsSync(script)) {
-    log(`warning: no infra/rocketmq/topic.sh: using the shared topic with consumer group ${name}; older messages there come first`);
+    log(
+      `warning: no infra/rocketmq/topic.sh: using the shared topic with consumer group ${name}; older messages there come first`,
+    );
     return { ROCKETMQ_GROUP: name };
   }
   try {
@@ -87,16 +99,42 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** Prometheus for the run, through the observability module (infra/prometheus). */
-async function startObserver(gatewayUrl: string, orderUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+/**
+ * Prometheus for the run, through the observability module (infra/prometheus). With the broker, its
+ * exporter too (ROCKETMQ_METRICS_URL, default 127.0.0.1:5557), so that the broker panels have data;
+ * with the embedded queue there is no broker job at all (its panels are reported skipped).
+ */
+async function startObserver(
+  gatewayUrl: string,
+  orderUrl: string,
+  transport: StackOptions['transport'],
+  log: (line: string) => void,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const file = path.join(repoRoot, 'infra/prometheus/prometheus.ts');
-  if (!fs.existsSync(file)) throw new Error('--observe needs infra/prometheus/prometheus.ts (the observability module), which this checkout does not have');
+  if (!fs.existsSync(file))
+    throw new Error(
+      '--observe needs infra/prometheus/prometheus.ts (the observability module), which this checkout does not have',
+    );
   const prom = (await import(file)) as typeof import('../infra/prometheus/prometheus.ts');
+  const broker = transport === 'rocketmq' ? prom.targetsFromEnv().find((t) => t.job === 'rocketmq') : undefined;
   const targets = [
     { job: 'gateway', address: prom.toAddress(gatewayUrl) },
     { job: 'order-service', address: prom.toAddress(orderUrl) },
+    ...(broker ? [broker] : []),
   ];
-  return prom.startPrometheus({ targets, port: await freePort() });
+  const running = await prom.startPrometheus({ targets, port: await freePort() });
+  try {
+    // Scraped before the load starts, so that every rate() of the run starts from a scraped zero.
+    await prom.waitForTargetsUp(running.url, ['gateway', 'order-service']);
+    if (broker)
+      await prom
+        .waitForTargetsUp(running.url, ['rocketmq'], 10_000)
+        .catch(() => log(`warning: the broker exporter ${broker.address} is not answering: broker panels will have no data`));
+  } catch (error) {
+    await running.stop();
+    throw error;
+  }
+  return running;
 }
 
 /**
@@ -138,7 +176,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gateway = group.start('gateway', cmd, tsNode(path.join(repoRoot, 'services/gateway/main.ts'))[1], env);
     await waitReady(`${gatewayUrl}/healthz`, gateway, group);
     if (options.observe) {
-      observer = await startObserver(gatewayUrl, orderUrl);
+      observer = await startObserver(gatewayUrl, orderUrl, options.transport, options.log);
       options.log(`prometheus: ${observer.url}`);
     }
     return { gatewayUrl, orderUrl, dbPath: path.join(dataDir, 'orders.sqlite'), prometheusUrl: observer?.url, stop };

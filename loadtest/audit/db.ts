@@ -5,7 +5,7 @@ export interface StoreSnapshot {
   products: AuditProduct[];
   orders: AuditOrder[];
   deadLetterIds: Set<string>;
-  /** consumed_at - enqueued_at of every order, ms: the queue's own end-to-end time. */
+  /** consumed_at - enqueued_at of every order, ms: the queue's own end-to-end time; queueMs[i] is orders[i]'s. */
   queueMs: number[];
 }
 
@@ -18,11 +18,17 @@ export function readOrderDb(file: string): StoreSnapshot {
       .all()
       .map((p) => ({ id: p.id, initialStock: Number(p.initial_stock), stock: Number(p.stock) }));
     const rows = db
-      .prepare<[], { order_id: string; user_phone: string; prod_id: string; status: string; enqueued_at: number; consumed_at: number }>(
-        'SELECT order_id, user_phone, prod_id, status, enqueued_at, consumed_at FROM orders',
-      )
+      .prepare<
+        [],
+        { order_id: string; user_phone: string; prod_id: string; status: string; enqueued_at: number; consumed_at: number }
+      >('SELECT order_id, user_phone, prod_id, status, enqueued_at, consumed_at FROM orders')
       .all();
-    const deadLetterIds = new Set(db.prepare<[], { msg_key: string }>('SELECT msg_key FROM dead_letters').all().map((r) => r.msg_key));
+    const deadLetterIds = new Set(
+      db
+        .prepare<[], { msg_key: string }>('SELECT msg_key FROM dead_letters')
+        .all()
+        .map((r) => r.msg_key),
+    );
     return {
       products,
       orders: rows.map((r) => ({ orderId: r.order_id, phone: r.user_phone, prodId: r.prod_id, status: r.status })),
@@ -38,7 +44,9 @@ export function readOrderDb(file: string): StoreSnapshot {
 export function countFinal(file: string): number {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const row = db.prepare<[], { n: number }>('SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM dead_letters) AS n').get();
+    const row = db
+      .prepare<[], { n: number }>('SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM dead_letters) AS n')
+      .get();
     return Number(row?.n ?? 0);
   } finally {
     db.close();

@@ -1,17 +1,20 @@
 import autocannon from 'autocannon';
 import { plannedRequests } from './schedule.ts';
-import type { AnswerSink, ChargeAnswer, DriverConfig, DriverResult } from './types.ts';
-import { formBody, requestAt } from './workload.ts';
+import type { AnswerSink, ChargeAnswer, DriverConfig, DriverHooks, DriverResult } from './types.ts';
+import { formBody, requestAt, type Workload } from './workload.ts';
 
 /**
- * autocannon with `overallRate`: the project's named driver and the baseline the paced driver is
- * compared with. It keeps the average rate but sends each second's quota as a burst, and its latency
- * is from the actual send (closed model per connection), so its percentiles include its own bursts
- * and hide queueing in the generator. `--ramp` is not supported by it. `closedLoop` measures capacity
- * instead (no rate: as fast as the connections allow), for bench:ci's ratios.
+ * One autocannon instance over `workload`: `amount` requests at `overallRate`, or (closed loop) as
+ * many as the connections allow for `durationS`. Answers stream to `onAnswers`; those in flight when
+ * autocannon stops come back as unanswered (code 0).
  */
-export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink, signal?: AbortSignal, closedLoop = false): Promise<DriverResult> {
-  const planned = plannedRequests(config.schedule);
+async function drive(
+  config: DriverConfig,
+  workload: Workload,
+  load: { amount: number } | { durationS: number },
+  onAnswers: AnswerSink,
+  signal?: AbortSignal,
+): Promise<autocannon.Result> {
   let next = 0;
   let pending: ChargeAnswer[] = [];
   // Sent, not yet answered: autocannon drops the answers of requests in flight when it stops.
@@ -20,51 +23,128 @@ export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink,
     if (pending.length > 0) onAnswers(pending);
     pending = [];
   }, 100);
-  const cpu0 = process.cpuUsage();
   let instance: autocannon.Instance | undefined;
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon({
-    url: config.target,
-    connections: config.connections,
-    // Closed loop (capacity): each connection sends its next request as soon as the last one answered.
-    ...(closedLoop ? { duration: config.schedule.durationMs / 1000 } : { overallRate: config.schedule.rps, amount: planned }),
-    timeout: Math.ceil(config.timeoutMs / 1000),
-    requests: [
+    instance = autocannon(
       {
-        method: 'POST',
-        path: '/api/charge.do',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (request, context) => {
-          const charge = requestAt(config.workload, next);
-          next += 1;
-          Object.assign(context, { charge });
-          inFlight.set(charge.index, charge);
-          return { ...request, body: formBody(charge) };
-        },
-        onResponse: (status, body, context) => {
-          const charge = (context as { charge?: ReturnType<typeof requestAt> }).charge;
-          if (!charge) return;
-          inFlight.delete(charge.index);
-          let code = 0;
-          let orderId: string | null = null;
-          try {
-            const envelope = JSON.parse(body) as { code?: number; data?: { orderId?: string } | null };
-            code = envelope.code ?? 0;
-            orderId = envelope.data?.orderId ?? null;
-          } catch {
-            // not an envelope
-          }
-          pending.push({ index: charge.index, phone: charge.phone, prodId: charge.prodId, status, code, orderId, answeredAt: Date.now() });
-        },
+        url: config.target,
+        connections: config.connections,
+        // Closed loop (capacity): each connection sends its next request as soon as the last one answered.
+        ...('durationS' in load ? { duration: load.durationS } : { overallRate: config.schedule.rps, amount: load.amount }),
+        timeout: Math.ceil(config.timeoutMs / 1000),
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/charge.do',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            setupRequest: (request, context) => {
+              const charge = requestAt(workload, next);
+              next += 1;
+              Object.assign(context, { charge });
+              inFlight.set(charge.index, charge);
+              return { ...request, body: formBody(charge) };
+            },
+            onResponse: (status, body, context) => {
+              const charge = (context as { charge?: ReturnType<typeof requestAt> }).charge;
+              if (!charge) return;
+              inFlight.delete(charge.index);
+              let code = 0;
+              let orderId: string | null = null;
+              try {
+                const envelope = JSON.parse(body) as { code?: number; data?: { orderId?: string } | null };
+                code = envelope.code ?? 0;
+                orderId = envelope.data?.orderId ?? null;
+              } catch {
+                // not an envelope
+              }
+              pending.push({
+                index: charge.index,
+                phone: charge.phone,
+                prodId: charge.prodId,
+                status,
+                code,
+                orderId,
+                answeredAt: Date.now(),
+              });
+            },
+          },
+        ],
       },
-    ],
-    }, (error, result) => (error ? reject(error) : resolve(result)));
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
   });
-  signal?.addEventListener('abort', () => instance?.stop(), { once: true });
-  const result = await finished;
-  clearInterval(flushTimer);
-  for (const charge of inFlight.values()) pending.push({ index: charge.index, phone: charge.phone, prodId: charge.prodId, status: 0, code: 0, orderId: null, answeredAt: Date.now() });
-  if (pending.length > 0) onAnswers(pending);
+  const stop = () => instance?.stop();
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    return await finished;
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    clearInterval(flushTimer);
+    for (const charge of inFlight.values())
+      pending.push({
+        index: charge.index,
+        phone: charge.phone,
+        prodId: charge.prodId,
+        status: 0,
+        code: 0,
+        orderId: null,
+        answeredAt: Date.now(),
+      });
+    if (pending.length > 0) onAnswers(pending);
+  }
+}
+
+const latencyOf = (r: autocannon.Result) => ({
+  p50: r.latency.p50,
+  p90: r.latency.p90,
+  p99: r.latency.p99,
+  p999: r.latency.p99_9,
+  max: r.latency.max,
+});
+
+/**
+ * autocannon with `overallRate`: the project's named driver and the baseline the paced driver is
+ * compared with. It keeps the average rate but sends each second's quota as a burst, and its latency
+ * is from the actual send (closed model per connection), so its percentiles include its own bursts
+ * and hide queueing in the generator. `--ramp` is not supported by it. `closedLoop` measures capacity
+ * instead (no rate: as fast as the connections allow), for bench:ci's ratios.
+ *
+ * Warm-up: a first autocannon instance at the same rate over the warm-up workload, then the measured
+ * one. It warms the server and this process's JIT, but NOT the sockets: each instance opens its own
+ * connections (autocannon cannot hand them over), so the measured phase still pays their setup.
+ */
+export async function runAutocannon(
+  config: DriverConfig,
+  onAnswers: AnswerSink,
+  signal?: AbortSignal,
+  closedLoop = false,
+  hooks: DriverHooks = {},
+): Promise<DriverResult> {
+  const planned = plannedRequests(config.schedule);
+  let warmup: DriverResult['warmup'] = null;
+  if (config.warmup && config.warmup.durationMs > 0) {
+    const warmSchedule = { rps: config.schedule.rps, durationMs: config.warmup.durationMs, rampMs: 0 };
+    const load = closedLoop
+      ? { durationS: Math.max(1, Math.round(config.warmup.durationMs / 1000)) }
+      : { amount: plannedRequests(warmSchedule) };
+    const w = await drive(config, config.warmup.workload, load, hooks.onWarmupAnswers ?? (() => undefined), signal);
+    warmup = {
+      durationMs: config.warmup.durationMs,
+      requests: w.requests.total,
+      errors: w.errors,
+      latencyMs: latencyOf(w),
+      sameConnections: false,
+    };
+  }
+  hooks.onMeasureStart?.();
+  const cpu0 = process.cpuUsage();
+  const result = await drive(
+    config,
+    config.workload,
+    closedLoop ? { durationS: config.schedule.durationMs / 1000 } : { amount: planned },
+    onAnswers,
+    signal,
+  );
   // autocannon's own run time, without its start-up (as the paced driver's clock starts after warm-up).
   const durationMs = Math.max(1, result.duration * 1000);
   const cpu = process.cpuUsage(cpu0);
@@ -79,10 +159,11 @@ export async function runAutocannon(config: DriverConfig, onAnswers: AnswerSink,
     durationMs,
     achievedRps: Math.round((requests / durationMs) * 1000),
     statusCodes,
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, p999: result.latency.p99_9, max: result.latency.max },
+    latencyMs: latencyOf(result),
     scheduleSlipMs: null,
     generatorCpuCores: Number(((cpu.user + cpu.system) / 1000 / durationMs).toFixed(2)),
     generatorLimited: false,
     generatorLimitReasons: ['autocannon: bursts each second (not evenly paced); latency not corrected for coordinated omission'],
+    warmup,
   };
 }

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { mergeHistograms, summarize } from '../stats.ts';
 import type { StartMessage, WorkerInput, WorkerMessage } from './pacedWorker.ts';
-import { plannedRequests } from './schedule.ts';
-import type { AnswerSink, DriverConfig, DriverResult } from './types.ts';
+import { plannedRequests, warmupSchedule } from './schedule.ts';
+import type { AnswerSink, DriverConfig, DriverHooks, DriverResult } from './types.ts';
 
 /** Schedule slip (p99) beyond which the generator, not the system, set the pace. */
 export const MAX_SLIP_P99_MS = 5;
@@ -27,31 +27,53 @@ const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))
 type Done = Extract<WorkerMessage, { type: 'done' }>;
 
 /** The paced open-model driver: `config.workers` threads share one schedule (see pacedWorker.ts). */
-export async function runPaced(config: DriverConfig, onAnswers: AnswerSink, signal?: AbortSignal): Promise<DriverResult> {
+export async function runPaced(
+  config: DriverConfig,
+  onAnswers: AnswerSink,
+  signal?: AbortSignal,
+  hooks: DriverHooks = {},
+): Promise<DriverResult> {
   const workers = Array.from({ length: config.workers }, (_, workerIndex) => {
     const input: WorkerInput = { config, workerIndex };
     return new Worker(WORKER_BOOT, { eval: true, workerData: input });
   });
   const stopAll = () => workers.forEach((w) => void w.terminate());
   signal?.addEventListener('abort', stopAll, { once: true });
-  const hardLimit = config.schedule.durationMs + config.timeoutMs + 30_000;
+  const warmupMs = warmupSchedule(config)?.durationMs ?? 0;
+  const hardLimit = warmupMs + config.schedule.durationMs + config.timeoutMs + 30_000;
+  let measureTimer: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.once('message', () => resolve());
-      w.once('error', reject);
-    })));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('message', () => resolve());
+            w.once('error', reject);
+          }),
+      ),
+    );
     // Every thread is loaded: one shared clock, a little ahead so that all threads see it in time.
+    // The warm-up runs from startAt, the measured phase from measureAt (its own clock).
     const startAt = Date.now() + 50;
+    const measureAt = startAt + warmupMs;
     workers.forEach((w) => w.postMessage({ startAt } satisfies StartMessage));
-    const cpu0 = process.cpuUsage();
+    let cpu0 = process.cpuUsage();
+    measureTimer = setTimeout(
+      () => {
+        cpu0 = process.cpuUsage();
+        hooks.onMeasureStart?.();
+      },
+      Math.max(0, measureAt - Date.now()),
+    );
     const dones = await Promise.race([
       Promise.all(
         workers.map(
           (worker) =>
             new Promise<Done>((resolve, reject) => {
               worker.on('message', (message: WorkerMessage) => {
-                if (message.type === 'answers') onAnswers(message.answers);
+                if (message.type === 'answers')
+                  (message.phase === 'warmup' ? hooks.onWarmupAnswers : onAnswers)?.(message.answers);
                 else if (message.type === 'done') resolve(message);
               });
               worker.once('error', reject);
@@ -64,12 +86,13 @@ export async function runPaced(config: DriverConfig, onAnswers: AnswerSink, sign
       }),
     ]);
     const cpu = process.cpuUsage(cpu0);
-    const lastAnswerAt = Math.max(...dones.map((d) => d.lastAnswerAt));
-    const durationMs = Math.max(1, lastAnswerAt - startAt);
+    const lastAnswerAt = Math.max(...dones.map((d) => d.measure.lastAnswerAt));
+    const durationMs = Math.max(1, lastAnswerAt - measureAt);
     const statusCodes: Record<string, number> = {};
-    for (const d of dones) for (const [k, v] of Object.entries(d.statusCodes)) statusCodes[k] = (statusCodes[k] ?? 0) + v;
-    const requests = dones.reduce((n, d) => n + d.sent, 0);
-    const slip = summarize(mergeHistograms(dones.map((d) => d.slip)));
+    for (const d of dones) for (const [k, v] of Object.entries(d.measure.statusCodes)) statusCodes[k] = (statusCodes[k] ?? 0) + v;
+    const requests = dones.reduce((n, d) => n + d.measure.sent, 0);
+    const warmRequests = dones.reduce((n, d) => n + d.warmup.sent, 0);
+    const slip = summarize(mergeHistograms(dones.map((d) => d.measure.slip)));
     const elu = Math.max(...dones.map((d) => d.eventLoopUtilization));
     const reasons: string[] = [];
     if (slip.p99 > MAX_SLIP_P99_MS) reasons.push(`schedule slip p99 ${slip.p99} ms > ${MAX_SLIP_P99_MS} ms`);
@@ -78,18 +101,29 @@ export async function runPaced(config: DriverConfig, onAnswers: AnswerSink, sign
       driver: 'paced',
       planned: plannedRequests(config.schedule),
       requests,
-      errors: dones.reduce((n, d) => n + d.errors, 0),
+      errors: dones.reduce((n, d) => n + d.measure.errors, 0),
       durationMs,
       achievedRps: Math.round((requests / durationMs) * 1000),
       statusCodes,
-      latencyMs: summarize(mergeHistograms(dones.map((d) => d.latency))),
+      latencyMs: summarize(mergeHistograms(dones.map((d) => d.measure.latency))),
       scheduleSlipMs: slip,
       generatorCpuCores: Number(((cpu.user + cpu.system) / 1000 / durationMs).toFixed(2)),
       generatorLimited: reasons.length > 0,
       generatorLimitReasons: reasons,
+      warmup:
+        warmupMs > 0
+          ? {
+              durationMs: warmupMs,
+              requests: warmRequests,
+              errors: dones.reduce((n, d) => n + d.warmup.errors, 0),
+              latencyMs: summarize(mergeHistograms(dones.map((d) => d.warmup.latency))),
+              sameConnections: true,
+            }
+          : null,
     };
   } finally {
     clearTimeout(timer);
+    clearTimeout(measureTimer);
     signal?.removeEventListener('abort', stopAll);
     stopAll();
   }

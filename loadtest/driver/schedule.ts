@@ -30,3 +30,13 @@ export function intendedAt(s: Schedule, i: number): number {
   if (s.rampMs > 0 && n <= rampCount) return Math.sqrt((2 * n * s.rampMs) / perMs);
   return s.rampMs + (n - rampCount) / perMs;
 }
+
+/**
+ * The warm-up's schedule: the target rate for the warm-up's length, with the run's ramp capped at
+ * that length (a run that ramps warms up ramping too). Null without a warm-up.
+ */
+export function warmupSchedule(config: { schedule: Schedule; warmup?: { durationMs: number } | undefined }): Schedule | null {
+  const w = config.warmup;
+  if (!w || w.durationMs <= 0) return null;
+  return { rps: config.schedule.rps, durationMs: w.durationMs, rampMs: Math.min(config.schedule.rampMs, w.durationMs) };
+}

@@ -12,7 +12,9 @@ export async function runK6(config: DriverConfig, signal: AbortSignal): Promise<
   try {
     await promisify(execFile)('k6', ['version'], { timeout: 10_000 });
   } catch {
-    throw new Error('--driver k6: no `k6` binary on PATH (it is not installable on this machine); use --driver paced or autocannon');
+    throw new Error(
+      '--driver k6: no `k6` binary on PATH (it is not installable on this machine); use --driver paced or autocannon',
+    );
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seckill-k6-'));
   const summary = path.join(dir, 'summary.json');
@@ -38,7 +40,10 @@ export async function runK6(config: DriverConfig, signal: AbortSignal): Promise<
   clearTimeout(limit);
   signal.removeEventListener('abort', kill);
   try {
-    const http = JSON.parse(fs.readFileSync(summary, 'utf8')) as Omit<DriverResult, 'driver' | 'planned' | 'scheduleSlipMs' | 'generatorLimited' | 'generatorLimitReasons' | 'generatorCpuCores' | 'durationMs'>;
+    const http = JSON.parse(fs.readFileSync(summary, 'utf8')) as Omit<
+      DriverResult,
+      'driver' | 'planned' | 'scheduleSlipMs' | 'generatorLimited' | 'generatorLimitReasons' | 'generatorCpuCores' | 'durationMs'
+    >;
     return {
       ...http,
       driver: 'k6',
@@ -48,6 +53,7 @@ export async function runK6(config: DriverConfig, signal: AbortSignal): Promise<
       generatorCpuCores: 0,
       generatorLimited: false,
       generatorLimitReasons: [],
+      warmup: null,
     };
   } catch (error) {
     throw new Error(`k6 exited (${code}) without a summary at ${summary}`, { cause: error });

@@ -6,6 +6,29 @@ export const SCHEMA_VERSION = 1;
 const latency = z.object({ p50: z.number(), p90: z.number(), p99: z.number(), p999: z.number(), max: z.number() });
 const counts = z.record(z.string(), z.number());
 
+const auditSchema = z.object({
+  mode: z.enum(['db', 'http']),
+  passed: z.boolean(),
+  oversold: z.number(),
+  stockMismatch: z.number(),
+  duplicates: z.number(),
+  lost: z.number(),
+  phantom: z.number(),
+  undersold: z.number(),
+  unconfirmed: z.number(),
+  notChecked: z.array(z.string()),
+  products: z.array(
+    z.object({
+      id: z.string(),
+      initialStock: z.number(),
+      stock: z.number().nullable(),
+      sold: z.number(),
+      queuedUsers: z.number(),
+    }),
+  ),
+  examples: z.record(z.string(), z.array(z.string())),
+});
+
 export const runResultSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   command: z.array(z.string()),
@@ -70,20 +93,52 @@ export const runResultSchema = z.object({
       cacheStock: counts,
     }),
   ),
-  audit: z.object({
-    mode: z.enum(['db', 'http']),
-    passed: z.boolean(),
-    oversold: z.number(),
-    stockMismatch: z.number(),
-    duplicates: z.number(),
-    lost: z.number(),
-    phantom: z.number(),
-    undersold: z.number(),
-    unconfirmed: z.number(),
-    notChecked: z.array(z.string()),
-    products: z.array(z.object({ id: z.string(), initialStock: z.number(), stock: z.number().nullable(), sold: z.number(), queuedUsers: z.number() })),
-    examples: z.record(z.string(), z.array(z.string())),
-  }),
+  audit: auditSchema,
+  /**
+   * The warm-up before the measured phase (absent in older files, null without one): its own
+   * requests, answers by code and latency, and (a shop of our own) the warm-up product's own audit.
+   * Nothing of it is in http, orders, queue, timeseries or audit.
+   */
+  warmup: z
+    .object({
+      durationMs: z.number(),
+      product: z.string(),
+      requests: z.number(),
+      errors: z.number(),
+      latencyMs: latency,
+      /** False for autocannon: its warm-up instance has connections of its own. */
+      sameConnections: z.boolean(),
+      byCode: counts,
+      queued: z.number(),
+      audit: auditSchema.nullable(),
+    })
+    .nullable()
+    .optional(),
+  /**
+   * --check-dashboards / --snapshot (absent in older files, null without them): every dashboard query
+   * over the run's window (unix seconds) as Prometheus answered it; failed > 0 fails the run.
+   */
+  dashboards: z
+    .object({
+      checked: z.boolean(),
+      window: z.object({ start: z.number(), end: z.number() }),
+      ok: z.number(),
+      skipped: z.number(),
+      failed: z.number(),
+      checks: z.array(
+        z.object({
+          dashboard: z.string(),
+          panel: z.string(),
+          refId: z.string(),
+          status: z.enum(['ok', 'empty', 'error', 'skipped']),
+          detail: z.string(),
+          values: counts,
+        }),
+      ),
+      snapshot: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
   thresholds: z.array(z.object({ name: z.string(), limit: z.number(), value: z.number().nullable(), passed: z.boolean() })),
   passed: z.boolean(),
 });
@@ -94,7 +149,9 @@ export function parseRunResult(json: unknown, file = 'result'): RunResult {
   const parsed = runResultSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${file} is not a schemaVersion ${SCHEMA_VERSION} result: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`);
+    throw new Error(
+      `${file} is not a schemaVersion ${SCHEMA_VERSION} result: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
+    );
   }
   return parsed.data;
 }
