@@ -132,7 +132,7 @@ Load
   --ramp T              linear rise from 0 to --rps at the start (default 0s)
   --warmup T            before the measured phase: the same rate (and ramp) on the same threads and
                         connections, to a warm-up product of the run's own (accepts, then sold out;
-                        audited apart) or, with --target, an unknown product (404); its answers stay
+                        audited apart) or, with --target, an unknown product (refused); its answers stay
                         out of the latency, rates, timeseries and main audit (default 3s; 0s = none)
   --products N          products on sale (default 3); hot ones get more requests (Zipf 1/k)
   --stock N             units per product (default 1000)
