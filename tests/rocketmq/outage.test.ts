@@ -1,11 +1,14 @@
 /**
  * Broker outage during a burst (issue 4): while the broker is down the gateway answers 503/40004 and
  * gives the stock unit back (nothing half-accepted); after the restart everything queued before the
- * stop is consumed and the invariants hold. Runs on the broker tests/run.ts prepared: it stops that
- * broker and starts it again (same store, same ports) before it ends.
+ * stop is consumed and the invariants hold. Runs on a
+ * broker of its own (own store and ports, started and stopped here by PID), so that stopping it never
+ * disturbs the broker the other suites share, whoever started that one.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +19,22 @@ import { charge, metricValue, phone, Services, waitFor, type Answer } from '../s
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PRODUCT = { id: 'outage_1', name: 'Outage phone', price: '10.00', stock: 100_000 };
 
+/** The private broker: every port moved by +100 from the defaults, its own data dir (infra/rocketmq/env.sh). */
+const PRIVATE_BROKER = {
+  ROCKETMQ_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'seckill-outage-broker-')),
+  ROCKETMQ_NAMESRV_PORT: '9976',
+  ROCKETMQ_PROXY_PORT: '8181',
+  ROCKETMQ_PROXY_REMOTING_PORT: '8180',
+  ROCKETMQ_BROKER_PORT: '11011',
+  ROCKETMQ_METRICS_PORT: '5657',
+};
+
 /** Async on purpose: the burst's requests and their timers must keep running while the broker stops. */
 async function broker(action: 'start' | 'stop'): Promise<void> {
-  await promisify(execFile)('bash', [path.join(ROOT, `infra/rocketmq/${action}.sh`)], { timeout: 300_000 });
+  await promisify(execFile)('bash', [path.join(ROOT, `infra/rocketmq/${action}.sh`)], {
+    timeout: 300_000,
+    env: { ...process.env, ...PRIVATE_BROKER },
+  });
 }
 
 const skip = process.env.SECKILL_TEST_ROCKETMQ === '1' ? false : 'no broker prepared by tests/run.ts (run it through `npm test`)';
@@ -29,13 +45,22 @@ if (skip) {
 
 describe('RocketMQ broker outage during a burst', { skip }, () => {
   let services: Services;
-  let brokerDown = false;
   before(async () => {
-    services = await Services.start({ transport: 'rocketmq', products: [PRODUCT] });
+    await broker('start');
+    services = await Services.start({
+      transport: 'rocketmq',
+      products: [PRODUCT],
+      env: {
+        ...PRIVATE_BROKER,
+        ROCKETMQ_ENDPOINTS: `127.0.0.1:${PRIVATE_BROKER.ROCKETMQ_PROXY_PORT}`,
+        ROCKETMQ_METRICS_URL: `http://127.0.0.1:${PRIVATE_BROKER.ROCKETMQ_METRICS_PORT}/metrics`,
+      },
+    });
   });
   after(async () => {
-    if (brokerDown) await broker('start');
     await services?.stop();
+    await broker('stop');
+    fs.rmSync(PRIVATE_BROKER.ROCKETMQ_DATA_DIR, { recursive: true, force: true });
   });
 
   it('answers 503/40004 and gives stock back while down; consumes everything queued once back', async () => {
@@ -54,7 +79,6 @@ describe('RocketMQ broker outage during a burst', { skip }, () => {
     };
     const senders = Promise.all(Array.from({ length: 16 }, sender));
     await waitFor('200 queued answers', async () => answers.filter((a) => a.code === 10000).length >= 200, 60_000, 10);
-    brokerDown = true;
     const stopped = broker('stop');
     await waitFor('10 answers of 503/40004', async () => answers.filter((a) => a.code === 40004).length >= 10, 120_000, 50);
     stop = true;
@@ -76,7 +100,6 @@ describe('RocketMQ broker outage during a burst', { skip }, () => {
     );
 
     await broker('start');
-    brokerDown = false;
     const queuedIds = new Set(queued.map((a) => String(a.data?.orderId)));
     const db = services.openOrderDb();
     try {

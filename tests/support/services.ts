@@ -130,7 +130,7 @@ export class Services {
       LOG_LEVEL: 'warn',
       ...options.env,
     };
-    if (options.transport === 'rocketmq') Object.assign(env, freshRocketmqTopic());
+    if (options.transport === 'rocketmq') Object.assign(env, freshRocketmqTopic(env));
     if (options.products) {
       const seedFile = path.join(dataDir, 'seed.json');
       fs.writeFileSync(seedFile, JSON.stringify({ products: options.products }));
@@ -167,10 +167,14 @@ export class Services {
  * A topic and consumer group of its own for one run on the shared test broker: what an earlier run
  * left unconsumed (a crash test's backlog, a poison message) must not reach this one.
  */
-function freshRocketmqTopic(): { ROCKETMQ_TOPIC: string; ROCKETMQ_GROUP: string } {
+function freshRocketmqTopic(env: NodeJS.ProcessEnv): { ROCKETMQ_TOPIC: string; ROCKETMQ_GROUP: string } {
   const id = randomBytes(4).toString('hex');
   const topic = `seckill-test-${id}`;
-  const created = spawnSync('bash', [path.join(ROOT, 'infra/rocketmq/topic.sh'), topic], { encoding: 'utf8', timeout: 90_000 });
+  const created = spawnSync('bash', [path.join(ROOT, 'infra/rocketmq/topic.sh'), topic], {
+    encoding: 'utf8',
+    timeout: 90_000,
+    env,
+  });
   if (created.status !== 0) throw new Error(`could not create topic ${topic}: ${created.stderr}${created.stdout}`);
   return { ROCKETMQ_TOPIC: topic, ROCKETMQ_GROUP: `seckill-test-${id}` };
 }
