@@ -28,11 +28,17 @@ function testFiles(roots: string[]): string[] {
 const files = testFiles(process.argv.length > 2 ? process.argv.slice(2) : [path.join(ROOT, 'tests')]);
 const broker = await ensureBroker();
 const env = { ...process.env, SECKILL_TEST_ROCKETMQ: broker.skip ? '0' : '1' };
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
-  cwd: ROOT,
-  env,
-  stdio: 'inherit',
-});
+// A backstop only: every wait in the suites has its own, much shorter, bound.
+const TEST_TIMEOUT_MS = 10 * 60_000;
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
+  {
+    cwd: ROOT,
+    env,
+    stdio: 'inherit',
+  },
+);
 const forward = (signal: NodeJS.Signals) => child.kill(signal);
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);

@@ -67,23 +67,26 @@ describe('RocketMQ broker outage during a burst', { skip }, () => {
     const answers: Answer[] = [];
     let next = 0;
     let stop = false;
+    // Bounded in count and time; stopped in `finally`, so a failed wait never leaves them running.
     const sender = async () => {
-      while (!stop) {
-        const a = await charge(services.gatewayUrl, {
-          userPhoneNum: phone(next++),
-          prodId: PRODUCT.id,
-          chargePrice: PRODUCT.price,
-        });
-        answers.push(a);
+      while (!stop && next < 50_000) {
+        // The gateway may take a few seconds (send deadline) to answer 503 while the broker is down.
+        const fields = { userPhoneNum: phone(next++), prodId: PRODUCT.id, chargePrice: PRODUCT.price };
+        answers.push(await charge(services.gatewayUrl, fields, 30_000));
       }
     };
     const senders = Promise.all(Array.from({ length: 16 }, sender));
-    await waitFor('200 queued answers', async () => answers.filter((a) => a.code === 10000).length >= 200, 60_000, 10);
-    const stopped = broker('stop');
-    await waitFor('10 answers of 503/40004', async () => answers.filter((a) => a.code === 40004).length >= 10, 120_000, 50);
-    stop = true;
+    let stopped: Promise<void> | undefined;
+    try {
+      await waitFor('200 queued answers', async () => answers.filter((a) => a.code === 10000).length >= 200, 60_000, 10);
+      stopped = broker('stop');
+      await waitFor('10 answers of 503/40004', async () => answers.filter((a) => a.code === 40004).length >= 10, 120_000, 50);
+    } finally {
+      stop = true;
+      await senders.catch(() => undefined);
+      await stopped;
+    }
     await senders;
-    await stopped;
 
     const queued = answers.filter((a) => a.code === 10000);
     const failed = answers.filter((a) => a.code === 40004);
