@@ -30,26 +30,34 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const ROOT = path.resolve(import.meta.dirname, '..');
 const log = createLogger('bench');
 
-/** Closed-model throughput of one endpoint; every request gets a fresh body (a new buyer). */
+const WARMUP_SECONDS = 2;
+
+/**
+ * Closed-model throughput of one endpoint; every request gets a fresh body (a new buyer). Each target
+ * first gets the same load for WARMUP_SECONDS, unmeasured, so that no figure is the JIT's.
+ */
 async function throughput(
   url: string,
   prodId: string,
   price: string,
 ): Promise<{ rps: number; p99Ms: number; non2xx: number; errors: number }> {
   let n = 0;
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/charge.do',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (request) => ({ ...request, body: `userPhoneNum=${phone(n++)}&prodId=${prodId}&chargePrice=${price}` }),
-      },
-    ],
-  });
+  const run = (duration: number) =>
+    autocannon({
+      url,
+      connections: CONNECTIONS,
+      duration,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/charge.do',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          setupRequest: (request) => ({ ...request, body: `userPhoneNum=${phone(n++)}&prodId=${prodId}&chargePrice=${price}` }),
+        },
+      ],
+    });
+  await run(WARMUP_SECONDS);
+  const result = await run(SECONDS);
   return { rps: Math.round(result.requests.average), p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import { addOpsRoutes, asyncRoute } from '../common/http.ts';
 import type { Logger } from '../common/logger.ts';
 import { ResultCode, httpStatusOf, type Envelope } from '../protocol/codes.ts';
@@ -53,9 +53,22 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.disable('etag');
   app.set('query parser', 'simple');
 
+  // Labelled children, looked up once per (route, code): prom-client hashes a label object on every call.
+  const requestCounters = new Map<string, Counter.Internal>();
+  const durations = { charge: metrics.requestDuration.labels('charge'), query: metrics.requestDuration.labels('query') };
+  const countRequest = (route: 'charge' | 'query', code: ResultCode) => {
+    const key = `${route}|${code}`;
+    let counter = requestCounters.get(key);
+    if (!counter) {
+      counter = metrics.requests.labels(route, String(code));
+      requestCounters.set(key, counter);
+    }
+    counter.inc();
+  };
+
   function answer<T>(
     res: Response,
-    route: string,
+    route: 'charge' | 'query',
     started: bigint,
     code: ResultCode,
     msg: string,
@@ -64,8 +77,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   ) {
     const envelope: Envelope<T> = { code, msg, data };
     res.status(status).json(envelope);
-    metrics.requests.inc({ route, code });
-    metrics.requestDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+    countRequest(route, code);
+    durations[route].observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   app.post(
