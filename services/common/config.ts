@@ -24,6 +24,8 @@ const configSchema = z.object({
   /** Enqueues in flight at once before the gateway sheds load with 429. */
   MAX_INFLIGHT_ENQUEUES: positiveInt.default(20000),
   CONSUMER_BATCH: positiveInt.default(500),
+  /** Embedded queue: wait after a partial batch before reading again (fewer, larger transactions), ms. */
+  CONSUMER_LINGER_MS: z.coerce.number().int().nonnegative().default(10),
   /** A message delivered this many times without success goes to the dead-letter table. */
   MAX_DELIVERY_ATTEMPTS: positiveInt.default(5),
   /** How often the order service re-checks the invariants and refreshes its gauges, ms. */

@@ -22,7 +22,7 @@ const repository = new OrderRepository(db);
 const registry = createRegistry();
 const metrics = createOrderMetrics(registry);
 const transport = await createTransport(config, log);
-const consumer = await transport.createConsumer({ maxBatch: config.CONSUMER_BATCH });
+const consumer = await transport.createConsumer({ maxBatch: config.CONSUMER_BATCH, lingerMs: config.CONSUMER_LINGER_MS });
 consumer.start(createOrderProcessor(repository, metrics, config.MAX_DELIVERY_ATTEMPTS, log));
 
 /** Lag, stock and the invariant audit (shared/README §3) are refreshed on a timer, not per scrape. */

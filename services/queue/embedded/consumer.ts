@@ -102,6 +102,9 @@ export class EmbeddedConsumer implements QueueConsumer {
       }
       backoff = RETRY_BACKOFF_MS.first;
       commit.run(last.seq, this.group);
+      // A partial batch means the consumer has caught up: let the next one fill up for a moment, so
+      // a steady stream is taken in fewer, larger transactions (see ConsumerOptions.lingerMs).
+      if (rows.length < this.options.maxBatch && this.options.lingerMs) await this.idle(this.options.lingerMs);
     }
   }
 
