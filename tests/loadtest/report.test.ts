@@ -4,19 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { renderReport } from '../../loadtest/report/html.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { sampleRun } from './fixture.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const required = process.env.REQUIRE_REAL_SERVICES === '1';
 const skip = fs.existsSync(CHROMIUM) ? false : `!!! SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium) !!!`;
 if (skip) {
@@ -35,7 +25,7 @@ test('the report renders its charts in headless Chromium', { skip, timeout: 60_0
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-'));
   const file = path.join(dir, 'report.html');
   fs.writeFileSync(file, renderReport(sampleRun({ passed: false }), 'failing run'));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
   try {
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     const requests: string[] = [];

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { parseRunResult, type RunResult } from '../../loadtest/results/schema.ts';
-import { CHROMIUM, haveChromium, havePrometheus, unavailable } from './support.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
+import { haveChromium, havePrometheus, unavailable } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT_DIR = mkdtempSync(path.join(tmpdir(), 'seckill-proof-'));
@@ -86,16 +87,7 @@ test('the HTML snapshot renders non-blank charts in headless Chromium', { timeou
   const png = path.join(OUT_DIR, 'snapshot.png');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
     timeout: 60_000,
   });
   try {

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { ensurePrometheus, PrometheusUnavailable } from '../../infra/prometheus/prometheus.ts';
+import { CHROMIUM } from '../support/chromium.ts';
 
 export function unavailable(t: TestContext, reason: string): void {
   if (process.env.REQUIRE_REAL_SERVICES === '1') assert.fail(`REQUIRE_REAL_SERVICES=1 but ${reason}`);
@@ -25,8 +26,6 @@ export function havePrometheus(t: TestContext): boolean {
     return false;
   }
 }
-
-export const CHROMIUM = '/usr/bin/chromium';
 
 /** Debian's chromium, installed with apt when missing and we are root. */
 export function haveChromium(t: TestContext): boolean {
