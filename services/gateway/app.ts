@@ -4,7 +4,7 @@ import { v7 as timeOrderedUuid } from 'uuid';
 import { addOpsRoutes, asyncRoute, sendJson } from '../common/http.ts';
 import type { Logger } from '../common/logger.ts';
 import { ResultCode, httpStatusOf, type Envelope } from '../protocol/codes.ts';
-import { encodeOrderMessage, MESSAGE_VERSION } from '../protocol/message.ts';
+import { encodeOrderMessage, MESSAGE_VERSION, type OrderMessage } from '../protocol/message.ts';
 import { formatCents } from '../protocol/money.ts';
 import { chargeRequestSchema, firstIssue, queryRequestSchema } from '../protocol/schemas.ts';
 import type { OrderView } from '../protocol/api.ts';
@@ -27,6 +27,11 @@ export interface GatewayDeps {
   topic: string;
   maxBodyBytes: number;
   maxInflightEnqueues: number;
+  /**
+   * Orders a previous run of the gateway queued that are not consumed yet (from the queue engine,
+   * when it can list them): answered as QUEUED, and their buyers as repeats, as before the restart.
+   */
+  unconsumedAtStart?: readonly OrderMessage[];
 }
 
 interface QueuedOrder {
@@ -46,6 +51,13 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const { stock, producer, orders, rateLimiter, metrics, log } = deps;
   /** Who was queued for what (`${prodId}|${phone}`): one order per user and product, and QUEUED answers. */
   const queued = new Map<string, QueuedOrder>();
+  for (const { header, body } of deps.unconsumedAtStart ?? []) {
+    queued.set(`${body.prodId}|${body.userPhoneNo}`, {
+      orderId: body.orderId,
+      chargeCents: body.chargeMoney,
+      enqueuedAt: header.enqueuedAt,
+    });
+  }
   let inflight = 0;
 
   const app = express();

@@ -2,6 +2,7 @@ import { loadConfig } from '../common/config.ts';
 import { listen, onShutdown } from '../common/http.ts';
 import { createLogger } from '../common/logger.ts';
 import { createRegistry } from '../common/metrics.ts';
+import { decodeOrderMessage, type OrderMessage } from '../protocol/message.ts';
 import { createTransport } from '../queue/index.ts';
 import { createGatewayApp } from './app.ts';
 import { createGatewayMetrics } from './metrics.ts';
@@ -35,6 +36,28 @@ await loadCatalogue();
 
 const transport = await createTransport(config, log);
 const producer = await transport.createProducer();
+
+/**
+ * Orders queued before this process started (a restart, a crash) and not consumed yet: without them
+ * query.do would answer "no such order" to a buyer who was told "queued". The stock cache is left
+ * as the database says: at worst a few buyers too many are admitted and told SOLD_OUT, never
+ * under-admitted (see StockCache.load).
+ */
+async function recoverUnconsumed(): Promise<OrderMessage[]> {
+  if (!producer.unconsumed) {
+    log.info({ transport: transport.name }, 'queue engine cannot list unconsumed orders: none restored');
+    return [];
+  }
+  const orders: OrderMessage[] = [];
+  for (const payload of await producer.unconsumed()) {
+    const decoded = decodeOrderMessage(payload);
+    if (decoded.ok) orders.push(decoded.message);
+  }
+  if (orders.length > 0) log.info({ orders: orders.length }, 'restored queued orders not consumed yet');
+  return orders;
+}
+
+const unconsumedAtStart = await recoverUnconsumed();
 const registry = createRegistry();
 const metrics = createGatewayMetrics(registry, stock);
 const rateLimiter = new RateLimiter(config.RATE_LIMIT_PER_USER);
@@ -50,6 +73,7 @@ const app = createGatewayApp({
   topic: config.QUEUE_TOPIC,
   maxBodyBytes: config.MAX_BODY_BYTES,
   maxInflightEnqueues: config.MAX_INFLIGHT_ENQUEUES,
+  unconsumedAtStart,
 });
 
 // New products appear, and the cache follows the database down (never up): see StockCache.load.

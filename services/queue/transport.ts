@@ -25,6 +25,12 @@ export type BatchHandler = (batch: readonly Delivery[]) => Promise<void>;
 export interface QueueProducer {
   /** Resolves once the message is durably stored by the engine; rejects if it is not. */
   send(key: string, payload: string): Promise<void>;
+  /**
+   * Payloads stored but not yet acknowledged by the consumer group, oldest first: what a restarted
+   * gateway must still answer as queued. Only an engine that can list them offers it (embedded);
+   * RocketMQ has no such query in its client API.
+   */
+  unconsumed?(): Promise<string[]>;
   close(): Promise<void>;
 }
 

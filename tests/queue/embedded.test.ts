@@ -97,6 +97,24 @@ describe('embedded queue engine', () => {
     );
   });
 
+  it('lists the payloads its consumer group has not acked yet, oldest first (what a restarted gateway restores)', async () => {
+    const producer = await transport.createProducer();
+    assert.deepEqual(await producer.unconsumed?.(), [], 'nothing stored yet');
+    for (let i = 0; i < 5; i += 1) await producer.send(`k${i}`, `m${i}`);
+    assert.deepEqual(await producer.unconsumed?.(), ['m0', 'm1', 'm2', 'm3', 'm4'], 'no consumer has acked anything');
+    const consumer = await transport.createConsumer({ maxBatch: 3 });
+    let acked = 0;
+    consumer.start(async (batch) => {
+      // Ack the first batch only; the second stays handed out but unacked, like a crash mid-batch.
+      if (acked > 0) throw new Error('not now');
+      acked += batch.length;
+    });
+    await waitFor('the first batch acked', async () => acked === 3 && (await consumer.lag()).messages === 2, 5_000);
+    await consumer.close();
+    assert.deepEqual(await producer.unconsumed?.(), ['m3', 'm4']);
+    await producer.close();
+  });
+
   it('reports the age of the oldest unconsumed message, and purges consumed ones', async () => {
     const producer = await transport.createProducer();
     await producer.send('k', 'm');

@@ -16,7 +16,7 @@ export function createEmbeddedTransport(config: EmbeddedQueueConfig): Transport 
   return {
     name: 'embedded',
     async createProducer() {
-      return new EmbeddedProducer(openQueueLog(config.dataDir, config.topic, config.sync));
+      return new EmbeddedProducer(openQueueLog(config.dataDir, config.topic, config.sync), config.consumerGroup);
     },
     async createConsumer(options: ConsumerOptions) {
       const db = openQueueLog(config.dataDir, config.topic, config.sync);

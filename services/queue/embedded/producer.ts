@@ -20,7 +20,10 @@ export class EmbeddedProducer implements QueueProducer {
   private closed = false;
   private readonly insertBatch: (batch: PendingSend[]) => void;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly consumerGroup: string,
+  ) {
     const insert = db.prepare('INSERT INTO messages (msg_key, payload, enqueued_at) VALUES (?, ?, ?)');
     this.insertBatch = db.transaction((batch: PendingSend[]) => {
       const now = Date.now();
@@ -51,6 +54,17 @@ export class EmbeddedProducer implements QueueProducer {
       return;
     }
     for (const item of batch) item.resolve();
+  }
+
+  async unconsumed(): Promise<string[]> {
+    const rows = this.db
+      .prepare<[string], { payload: string }>(
+        `SELECT payload FROM messages
+          WHERE seq > COALESCE((SELECT committed_seq FROM consumer_offsets WHERE consumer_group = ?), 0)
+          ORDER BY seq`,
+      )
+      .all(this.consumerGroup);
+    return rows.map((row) => row.payload);
   }
 
   async close(): Promise<void> {
