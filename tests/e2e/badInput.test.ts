@@ -6,7 +6,7 @@ import { createLogger } from '../../services/common/logger.ts';
 import { createTransport } from '../../services/queue/index.ts';
 import { MESSAGE_VERSION } from '../../services/protocol/message.ts';
 import { waitForTally } from '../support/invariants.ts';
-import { charge, phone, Services, waitFor } from '../support/services.ts';
+import { charge, phone, Services } from '../support/services.ts';
 import { transportsUnderTest } from '../support/transports.ts';
 
 interface Raw {
