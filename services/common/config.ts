@@ -23,8 +23,10 @@ const configSchema = z.object({
   RATE_LIMIT_PER_USER: z.coerce.number().nonnegative().default(5),
   /** Enqueues in flight at once before the gateway sheds load with 429. */
   MAX_INFLIGHT_ENQUEUES: positiveInt.default(20000),
+  /** The gateway forgets journalled "queued" answers older than this at start, hours. */
+  QUEUED_JOURNAL_HOURS: positiveInt.default(48),
   CONSUMER_BATCH: positiveInt.default(500),
-  /** Embedded queue: wait after a partial batch before reading again (fewer, larger transactions), ms. */
+  /** Order service: wait after a partial batch before taking the next (fewer, larger transactions), ms. */
   CONSUMER_LINGER_MS: z.coerce.number().int().nonnegative().default(10),
   /** A message delivered this many times without success goes to the dead-letter table. */
   MAX_DELIVERY_ATTEMPTS: positiveInt.default(5),

@@ -4,7 +4,7 @@ import { v7 as timeOrderedUuid } from 'uuid';
 import { addOpsRoutes, asyncRoute, sendJson } from '../common/http.ts';
 import type { Logger } from '../common/logger.ts';
 import { ResultCode, httpStatusOf, type Envelope } from '../protocol/codes.ts';
-import { encodeOrderMessage, MESSAGE_VERSION, type OrderMessage } from '../protocol/message.ts';
+import { encodeOrderMessage, MESSAGE_VERSION } from '../protocol/message.ts';
 import { formatCents } from '../protocol/money.ts';
 import { chargeRequestSchema, firstIssue, queryRequestSchema } from '../protocol/schemas.ts';
 import type { OrderView } from '../protocol/api.ts';
@@ -13,6 +13,7 @@ import { admit } from './admission.ts';
 import { readBody } from './body.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { OrderServiceClient } from './orderServiceClient.ts';
+import type { QueuedEntry, QueuedJournal } from './queuedJournal.ts';
 import type { RateLimiter } from './rateLimiter.ts';
 import type { StockCache } from './stockCache.ts';
 
@@ -27,11 +28,13 @@ export interface GatewayDeps {
   topic: string;
   maxBodyBytes: number;
   maxInflightEnqueues: number;
+  /** Orders answered "queued" before this process started and maybe not consumed yet (see main.ts). */
+  queuedAtStart: readonly QueuedEntry[];
   /**
-   * Orders a previous run of the gateway queued that are not consumed yet (from the queue engine,
-   * when it can list them): answered as QUEUED, and their buyers as repeats, as before the restart.
+   * Where "queued" answers are journalled before they are given, for engines that cannot list what
+   * they hold unconsumed (RocketMQ); null when the queue itself can tell a restarted gateway.
    */
-  unconsumedAtStart?: readonly OrderMessage[];
+  journal: QueuedJournal | null;
 }
 
 interface QueuedOrder {
@@ -51,11 +54,11 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const { stock, producer, orders, rateLimiter, metrics, log } = deps;
   /** Who was queued for what (`${prodId}|${phone}`): one order per user and product, and QUEUED answers. */
   const queued = new Map<string, QueuedOrder>();
-  for (const { header, body } of deps.unconsumedAtStart ?? []) {
-    queued.set(`${body.prodId}|${body.userPhoneNo}`, {
-      orderId: body.orderId,
-      chargeCents: body.chargeMoney,
-      enqueuedAt: header.enqueuedAt,
+  for (const entry of deps.queuedAtStart) {
+    queued.set(`${entry.prodId}|${entry.phone}`, {
+      orderId: entry.orderId,
+      chargeCents: entry.chargeCents,
+      enqueuedAt: entry.enqueuedAt,
     });
   }
   let inflight = 0;
@@ -142,6 +145,13 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         endEnqueue();
       }
       metrics.enqueued.inc();
+      try {
+        await deps.journal?.record({ prodId: request.prodId, phone: request.userPhoneNum, ...order });
+      } catch (error) {
+        // The order is queued and will be processed: say so. Only a restart before it is consumed
+        // would then answer "no such order" for it; the error says which order.
+        log.error({ err: error, orderId: order.orderId }, 'queued order not journalled');
+      }
       return answer(res, 'charge', started, ResultCode.OK, 'queued', { orderId: order.orderId, status: 'QUEUED' }, 202);
     }),
   );

@@ -134,55 +134,56 @@ for (const transport of await transportsUnderTest()) {
 }
 
 /**
- * Embedded engine only: it can list what its consumer has not acked (RocketMQ's client cannot, see
- * QueueProducer.unconsumed). The order service lingers 30 s after a partial batch, which holds a
- * backlog in the queue long enough to restart the gateway in front of it.
+ * The order service lingers 30 s after a partial batch (CONSUMER_LINGER_MS), which holds a backlog
+ * in the queue long enough to restart the gateway in front of it.
  */
-describe('gateway restart in front of a backlog (embedded)', () => {
-  const LINGER_MS = 30_000;
-  let services: Services;
-  before(async () => {
-    services = await Services.start({ products: [PRODUCT], env: { CONSUMER_LINGER_MS: String(LINGER_MS) } });
-  });
-  after(async () => services?.stop());
+for (const transport of await transportsUnderTest()) {
+  describe(`gateway restart in front of a backlog (${transport})`, () => {
+    const LINGER_MS = 30_000;
+    let services: Services;
+    before(async () => {
+      services = await Services.start({ transport, products: [PRODUCT], env: { CONSUMER_LINGER_MS: String(LINGER_MS) } });
+    });
+    after(async () => services?.stop());
 
-  it('a buyer told "queued" before the restart is still answered QUEUED (never "no such order"), then SUCCESS', async () => {
-    const url = services.gatewayUrl;
-    const fields = (i: number) => ({ userPhoneNum: phone(5000 + i), prodId: PRODUCT.id, chargePrice: PRODUCT.price });
-    // One order consumed: the consumer then lingers, and the next five wait in the queue.
-    assert.equal((await charge(url, fields(0))).code, 10000);
-    await waitFor(
-      'the first order consumed',
-      async () => (await queryOrder(url, phone(5000), PRODUCT.id)).data?.orderStatus === 'SUCCESS',
-      10_000,
-    );
-    const startedAt = Date.now();
-    const waiting = [1, 2, 3, 4, 5];
-    const orderIds = new Map<number, unknown>();
-    for (const i of waiting) {
-      const answer = await charge(url, fields(i));
-      assert.equal(answer.code, 10000);
-      orderIds.set(i, answer.data?.orderId);
-    }
-
-    await services.gateway.stop('SIGKILL');
-    await services.gateway.start();
-    for (const i of waiting) {
-      const q = await queryOrder(url, phone(5000 + i), PRODUCT.id);
-      assert.equal(q.code, 10000, `buyer ${i}: ${q.msg}`);
-      assert.equal(q.data?.orderStatus, 'QUEUED');
-      assert.equal(q.data?.orderId, orderIds.get(i), 'the same order as before the restart');
-    }
-    assert.equal((await charge(url, fields(1))).code, 40008, 'a restored buyer is still a repeat');
-    assert.ok(Date.now() - startedAt < LINGER_MS, 'checked while the backlog was still unconsumed');
-
-    for (const i of waiting) {
+    it('a buyer told "queued" before the restart is still answered QUEUED (never "no such order"), then SUCCESS', async () => {
+      const url = services.gatewayUrl;
+      const fields = (i: number) => ({ userPhoneNum: phone(5000 + i), prodId: PRODUCT.id, chargePrice: PRODUCT.price });
+      // One order consumed: the consumer then lingers, and the next five wait in the queue.
+      assert.equal((await charge(url, fields(0))).code, 10000);
       await waitFor(
-        `buyer ${i} final`,
-        async () => (await queryOrder(url, phone(5000 + i), PRODUCT.id)).data?.orderStatus === 'SUCCESS',
-        LINGER_MS + 30_000,
-        250,
+        'the first order consumed',
+        async () => (await queryOrder(url, phone(5000), PRODUCT.id)).data?.orderStatus === 'SUCCESS',
+        10_000,
       );
-    }
+      const startedAt = Date.now();
+      const waiting = [1, 2, 3, 4, 5];
+      const orderIds = new Map<number, unknown>();
+      for (const i of waiting) {
+        const answer = await charge(url, fields(i));
+        assert.equal(answer.code, 10000);
+        orderIds.set(i, answer.data?.orderId);
+      }
+
+      await services.gateway.stop('SIGKILL');
+      await services.gateway.start();
+      for (const i of waiting) {
+        const q = await queryOrder(url, phone(5000 + i), PRODUCT.id);
+        assert.equal(q.code, 10000, `buyer ${i}: ${q.msg}`);
+        assert.equal(q.data?.orderStatus, 'QUEUED');
+        assert.equal(q.data?.orderId, orderIds.get(i), 'the same order as before the restart');
+      }
+      assert.equal((await charge(url, fields(1))).code, 40008, 'a restored buyer is still a repeat');
+      assert.ok(Date.now() - startedAt < LINGER_MS, 'checked while the backlog was still unconsumed');
+
+      for (const i of waiting) {
+        await waitFor(
+          `buyer ${i} final`,
+          async () => (await queryOrder(url, phone(5000 + i), PRODUCT.id)).data?.orderStatus === 'SUCCESS',
+          LINGER_MS + 30_000,
+          250,
+        );
+      }
+    });
   });
-});
+}

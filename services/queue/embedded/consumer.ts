@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { Pause } from '../../common/pause.ts';
 import type { BatchHandler, ConsumerLag, ConsumerOptions, Delivery, QueueConsumer } from '../transport.ts';
 
 interface Row {
@@ -31,7 +32,7 @@ const PURGE_EVERY_MS = 100;
 export class EmbeddedConsumer implements QueueConsumer {
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly pause = new Pause();
 
   constructor(
     private readonly db: Database.Database,
@@ -86,7 +87,7 @@ export class EmbeddedConsumer implements QueueConsumer {
         : readAfter.all(offset.committed_seq, this.options.maxBatch);
       const last = rows.at(-1);
       if (!last) {
-        await this.idle(IDLE_POLL_MS);
+        await this.pause.for(IDLE_POLL_MS);
         continue;
       }
       const attempt = redelivery ? offset.attempts + 1 : 1;
@@ -96,7 +97,7 @@ export class EmbeddedConsumer implements QueueConsumer {
         await handler(batch);
       } catch (error) {
         this.onLoopError(error);
-        await this.idle(backoff);
+        await this.pause.for(backoff);
         backoff = Math.min(backoff * 2, RETRY_BACKOFF_MS.max);
         continue;
       }
@@ -104,22 +105,9 @@ export class EmbeddedConsumer implements QueueConsumer {
       commit.run(last.seq, this.group);
       // A partial batch means the consumer has caught up: let the next one fill up for a moment, so
       // a steady stream is taken in fewer, larger transactions (see ConsumerOptions.lingerMs).
-      if (rows.length < this.options.maxBatch && this.options.lingerMs) await this.idle(this.options.lingerMs);
+      if (rows.length < this.options.maxBatch && this.options.lingerMs && this.running)
+        await this.pause.for(this.options.lingerMs);
     }
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 
   async lag(): Promise<ConsumerLag> {
@@ -139,7 +127,7 @@ export class EmbeddedConsumer implements QueueConsumer {
 
   async close(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.pause.wake();
     try {
       await this.loop;
     } finally {

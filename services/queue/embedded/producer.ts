@@ -1,59 +1,36 @@
 import type Database from 'better-sqlite3';
+import { GroupCommit } from '../../common/groupCommit.ts';
 import type { QueueProducer } from '../transport.ts';
 
-interface PendingSend {
+interface Message {
   key: string;
   payload: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 /**
- * Group commit: every send() made during one turn of the event loop is inserted in ONE transaction,
- * and each promise resolves only after that transaction committed. One transaction per message
- * would cap the gateway at a few thousand enqueues/s (one WAL commit each); a batch costs about
- * the same as a single row.
+ * Sends are group-committed: all sends of one event-loop turn go into the log in ONE transaction,
+ * and each resolves only after that transaction committed (durable before the gateway answers).
  */
 export class EmbeddedProducer implements QueueProducer {
-  private pending: PendingSend[] = [];
-  private flushScheduled = false;
   private closed = false;
-  private readonly insertBatch: (batch: PendingSend[]) => void;
+  private readonly commits: GroupCommit<Message>;
 
   constructor(
     private readonly db: Database.Database,
     private readonly consumerGroup: string,
   ) {
     const insert = db.prepare('INSERT INTO messages (msg_key, payload, enqueued_at) VALUES (?, ?, ?)');
-    this.insertBatch = db.transaction((batch: PendingSend[]) => {
-      const now = Date.now();
-      for (const item of batch) insert.run(item.key, item.payload, now);
-    });
+    this.commits = new GroupCommit(
+      db.transaction((messages: readonly Message[]) => {
+        const now = Date.now();
+        for (const message of messages) insert.run(message.key, message.payload, now);
+      }),
+    );
   }
 
   send(key: string, payload: string): Promise<void> {
     if (this.closed) return Promise.reject(new Error('producer is closed'));
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ key, payload, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    try {
-      this.insertBatch(batch);
-    } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
-    }
-    for (const item of batch) item.resolve();
+    return this.commits.add({ key, payload });
   }
 
   async unconsumed(): Promise<string[]> {
@@ -68,7 +45,7 @@ export class EmbeddedProducer implements QueueProducer {
   }
 
   async close(): Promise<void> {
-    this.flush();
+    this.commits.flush();
     this.closed = true;
     this.db.close();
   }

@@ -3,6 +3,7 @@ import { SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import definitionPb from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
 import servicePb from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb.js';
 import type { Logger } from '../../common/logger.ts';
+import { Pause } from '../../common/pause.ts';
 import type { BatchHandler, ConsumerLag, ConsumerOptions, Delivery, QueueConsumer } from '../transport.ts';
 import { clientLogger } from './clientLogger.ts';
 import type { RocketmqConfig } from './config.ts';
@@ -53,6 +54,7 @@ export class RocketmqConsumer implements QueueConsumer {
   private fetchLoops: Promise<void>[] = [];
   private handleLoop: Promise<void> | null = null;
   private handlerWaiter: (() => void) | null = null;
+  private readonly lingerPause = new Pause();
   private fetcherWaiters: (() => void)[] = [];
   private lastLag: ConsumerLag | null = null;
   private lagWarned = false;
@@ -154,6 +156,9 @@ export class RocketmqConsumer implements QueueConsumer {
         continue;
       }
       await this.ack(views);
+      if (views.length < this.options.maxBatch && this.options.lingerMs && !this.stopping) {
+        await this.lingerPause.for(this.options.lingerMs);
+      }
     }
   }
 
@@ -238,6 +243,7 @@ export class RocketmqConsumer implements QueueConsumer {
   /** Stops receiving; the receives in flight finish (within awaitMs), what they bring is handled and acked. */
   async close(): Promise<void> {
     this.stopping = true;
+    this.lingerPause.wake();
     for (const wake of this.fetcherWaiters.splice(0)) wake();
     await Promise.all(this.fetchLoops);
     await this.handleLoop;
