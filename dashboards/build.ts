@@ -50,6 +50,17 @@ interface DashboardSpec {
 
 const quantile = (q: number, metric: string, by = '') =>
   `histogram_quantile(${q}, sum by (le${by ? `, ${by}` : ''}) (rate(${metric}_bucket[${RATE}])))`;
+/** A histogram's p50 and p99 targets, per `by` label when given. */
+const p50p99 = (metric: string, by = '') =>
+  (
+    [
+      [0.5, 'p50'],
+      [0.99, 'p99'],
+    ] as const
+  ).map(([q, name]) => ({
+    expr: quantile(q, metric, by),
+    legend: by ? `${name} {{${by}}}` : name,
+  }));
 
 function panelJson(spec: PanelSpec, id: number, gridPos: { x: number; y: number; w: number; h: number }) {
   const stat = spec.kind === 'stat';
@@ -299,10 +310,7 @@ export const DASHBOARDS: Record<string, DashboardSpec> = {
             title: 'Gateway latency p50 / p99',
             description: 'Public API latency from request to response written, by route.',
             unit: 's',
-            targets: [
-              { expr: quantile(0.5, 'seckill_gateway_request_duration_seconds', 'route'), legend: 'p50 {{route}}' },
-              { expr: quantile(0.99, 'seckill_gateway_request_duration_seconds', 'route'), legend: 'p99 {{route}}' },
-            ],
+            targets: p50p99('seckill_gateway_request_duration_seconds', 'route'),
           },
         ],
       },
@@ -315,10 +323,7 @@ export const DASHBOARDS: Record<string, DashboardSpec> = {
             title: 'Queue time p50 / p99',
             description: 'Time from enqueue (gateway) to the order transaction commit (order service).',
             unit: 's',
-            targets: [
-              { expr: quantile(0.5, 'seckill_order_queue_time_seconds'), legend: 'p50' },
-              { expr: quantile(0.99, 'seckill_order_queue_time_seconds'), legend: 'p99' },
-            ],
+            targets: p50p99('seckill_order_queue_time_seconds'),
           },
         ],
       },
@@ -413,28 +418,19 @@ export const DASHBOARDS: Record<string, DashboardSpec> = {
             title: 'Enqueue duration p50 / p99',
             description: 'Time for the queue engine to confirm one send (gateway side).',
             unit: 's',
-            targets: [
-              { expr: quantile(0.5, 'seckill_gateway_enqueue_duration_seconds'), legend: 'p50' },
-              { expr: quantile(0.99, 'seckill_gateway_enqueue_duration_seconds'), legend: 'p99' },
-            ],
+            targets: p50p99('seckill_gateway_enqueue_duration_seconds'),
           },
           {
             title: 'Consumer batch size p50 / p99',
             description: 'Messages per consumed batch: batching is what lets SQLite keep up.',
             unit: 'short',
-            targets: [
-              { expr: quantile(0.5, 'seckill_order_batch_size'), legend: 'p50' },
-              { expr: quantile(0.99, 'seckill_order_batch_size'), legend: 'p99' },
-            ],
+            targets: p50p99('seckill_order_batch_size'),
           },
           {
             title: 'Batch transaction duration p50 / p99',
             description: 'Duration of one batch transaction (read state, take stock, write orders).',
             unit: 's',
-            targets: [
-              { expr: quantile(0.5, 'seckill_order_transaction_duration_seconds'), legend: 'p50' },
-              { expr: quantile(0.99, 'seckill_order_transaction_duration_seconds'), legend: 'p99' },
-            ],
+            targets: p50p99('seckill_order_transaction_duration_seconds'),
           },
         ],
       },

@@ -3,12 +3,13 @@
  * is missing, render a scrape config for the services, start it on a loopback port with a throw-away
  * TSDB, wait for `/-/ready`, and stop it by PID. Also a thin client for the HTTP API.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { aptInstall } from '../apt.ts';
 
 /**
  * Not 9090: the Debian package enables `prometheus.service` (listening on :9090) and starts it on any
@@ -82,12 +83,7 @@ export function ensurePrometheus(): string {
   if (!onPath('apt-get')) throw new PrometheusUnavailable('prometheus is not on PATH and there is no apt-get to install it');
   console.error('[observe] prometheus not found: apt-get install -y --no-install-recommends prometheus ...');
   try {
-    // The lock timeout lets us wait for another apt run (other helpers install packages too).
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', 'prometheus'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      timeout: 600_000,
-    });
+    aptInstall('prometheus');
   } catch (error) {
     throw new PrometheusUnavailable(`apt-get install prometheus failed (run apt-get update first?): ${String(error)}`);
   }

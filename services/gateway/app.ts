@@ -145,12 +145,14 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         endEnqueue();
       }
       metrics.enqueued.inc();
-      try {
-        await deps.journal?.record({ prodId: request.prodId, phone: request.userPhoneNum, ...order });
-      } catch (error) {
-        // The order is queued and will be processed: say so. Only a restart before it is consumed
-        // would then answer "no such order" for it; the error says which order.
-        log.error({ err: error, orderId: order.orderId }, 'queued order not journalled');
+      if (deps.journal) {
+        try {
+          await deps.journal.record({ prodId: request.prodId, phone: request.userPhoneNum, ...order });
+        } catch (error) {
+          // The order is queued and will be processed: say so. Only a restart before it is consumed
+          // would then answer "no such order" for it; the error says which order.
+          log.error({ err: error, orderId: order.orderId }, 'queued order not journalled');
+        }
       }
       return answer(res, 'charge', started, ResultCode.OK, 'queued', { orderId: order.orderId, status: 'QUEUED' }, 202);
     }),

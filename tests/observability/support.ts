@@ -3,9 +3,9 @@
  * skip with a line nobody can miss, or fail when REQUIRE_REAL_SERVICES=1 (CI).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
+import { aptInstall } from '../../infra/apt.ts';
 import { ensurePrometheus, PrometheusUnavailable } from '../../infra/prometheus/prometheus.ts';
 import { CHROMIUM } from '../support/chromium.ts';
 
@@ -33,11 +33,7 @@ export function haveChromium(t: TestContext): boolean {
   if (process.getuid?.() === 0) {
     console.log('[observability] chromium missing: apt-get install -y chromium ...');
     try {
-      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', 'chromium'], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-        timeout: 600_000,
-      });
+      aptInstall('chromium');
     } catch (error) {
       unavailable(t, `apt-get install chromium failed: ${String(error)}`);
       return false;
