@@ -23,9 +23,9 @@ import { createOrderProcessor } from '../services/order/processor.ts';
 import { OrderRepository } from '../services/order/repository.ts';
 import { encodeOrderMessage, MESSAGE_VERSION } from '../services/protocol/message.ts';
 import { createEmbeddedTransport } from '../services/queue/embedded/index.ts';
-import { openOrderDatabase } from '../services/storage/database.ts';
-import { migrate } from '../services/storage/migrations.ts';
-import { seedIfEmpty } from '../services/storage/seed.ts';
+import { openOrderDatabase } from '../services/order/store/database.ts';
+import { migrate } from '../services/order/store/migrations.ts';
+import { seedIfEmpty } from '../services/order/store/seed.ts';
 import { phone, Services, waitFor } from '../tests/support/services.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     console.log(
       `bench:services — HTTP: ${ROUNDS} rounds × ${SECONDS}s per target, ${CONNECTIONS} connections; ${MESSAGES} messages; ${os.cpus().length} cores`,
     );
-    const rounds = await withChildServer('loadtest/bareServer.ts', (bareUrl) =>
+    const rounds = await withChildServer('bench/bareServer.ts', (bareUrl) =>
       withChildServer('bench/expressBaseline.ts', async (expressUrl) => {
         const services = await Services.start({
           products: [

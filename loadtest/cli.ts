@@ -1,7 +1,7 @@
 /** `npm run load -- [options]`: see --help. Exit 0 = audit and thresholds passed, 1 = failed, 2 = bad usage/error, 130 = interrupted. */
 import { HELP, parseArgs } from './options.ts';
-import { Interrupted, runLoad } from './run.ts';
-import { summaryTable } from './summary.ts';
+import { Interrupted, runLoad } from './run/runLoad.ts';
+import { summaryTable } from './report/summary.ts';
 
 const argv = process.argv.slice(2);
 let parsed: ReturnType<typeof parseArgs>;

@@ -1,5 +1,5 @@
-import { runAutocannon } from './autocannonDriver.ts';
-import { runPaced } from './paced.ts';
+import { runAutocannon } from './autocannon.ts';
+import { runPaced } from './paced/paced.ts';
 import type { AnswerSink, DriverConfig, DriverHooks, DriverResult } from './types.ts';
 
 export type DriverName = 'paced' | 'autocannon' | 'k6';

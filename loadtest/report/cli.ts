@@ -1,7 +1,7 @@
 /** `npm run report -- RUN.json [OUT.html]`: writes the run's HTML report (default: next to the JSON). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseRunResult } from '../results/schema.ts';
+import { parseRunResult } from '../record/schema.ts';
 import { renderReport } from './html.ts';
 
 const [input, output] = process.argv.slice(2);

@@ -1,4 +1,4 @@
-import type { RunResult } from '../results/schema.ts';
+import type { RunResult } from '../record/schema.ts';
 import { barChart, escapeHtml, lineChart, type Series } from './svg.ts';
 
 function perProduct(points: RunResult['timeseries'], key: 'dbStock' | 'cacheStock', prefix: string): Series[] {

@@ -1,4 +1,4 @@
-import { SCHEMA_VERSION, type RunResult } from '../../loadtest/results/schema.ts';
+import { SCHEMA_VERSION, type RunResult } from '../../loadtest/record/schema.ts';
 
 /** A plausible results file: 10 s at 1000 req/s, 300 units sold, queue drained. */
 export function sampleRun(overrides: { achievedRps?: number; p99?: number; passed?: boolean } = {}): RunResult {

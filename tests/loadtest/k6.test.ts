@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { runK6 } from '../../loadtest/k6/run.ts';
+import { runK6 } from '../../loadtest/driver/k6/run.ts';
 import { productCatalogue } from '../../loadtest/driver/workload.ts';
 
 const run = promisify(execFile);
 
 test('the k6 script type-checks against @types/k6 (its own tsconfig: k6 globals, not node)', { timeout: 120_000 }, async () => {
   const tsc = new URL('../../node_modules/typescript/bin/tsc', import.meta.url).pathname;
-  const k6Project = new URL('../../loadtest/k6', import.meta.url).pathname;
+  const k6Project = new URL('../../loadtest/driver/k6', import.meta.url).pathname;
   await assert.doesNotReject(run(process.execPath, [tsc, '-p', k6Project], { timeout: 100_000 }));
 });
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { parseRunResult } from '../../loadtest/results/schema.ts';
+import { parseRunResult } from '../../loadtest/record/schema.ts';
 
 /**
  * One short REAL run end to end: the CLI starts both services on free ports, drives 1,000 req/s for

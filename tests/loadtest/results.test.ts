@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareRuns, judge, METRICS } from '../../loadtest/compare.ts';
+import { compareRuns, judge, METRICS } from '../../loadtest/report/compare.ts';
 import { HELP, parseArgs, parseDuration } from '../../loadtest/options.ts';
-import { parseRunResult, runResultSchema } from '../../loadtest/results/schema.ts';
-import { resultFileName } from '../../loadtest/results/meta.ts';
-import { evaluateThresholds } from '../../loadtest/results/thresholds.ts';
+import { parseRunResult, runResultSchema } from '../../loadtest/record/schema.ts';
+import { resultFileName } from '../../loadtest/record/meta.ts';
+import { evaluateThresholds } from '../../loadtest/verdict/thresholds.ts';
 import { sampleRun } from './fixture.ts';
 
 test('results schema: a full run validates; a wrong version or missing field is refused by name', () => {
@@ -97,7 +97,7 @@ test('compare: deltas, noise band, direction', () => {
 });
 
 test('bench:ci: a ratio fails only below baseline × (1 − tolerance)', async () => {
-  const { checkAgainst } = await import('../../loadtest/benchCi.ts');
+  const { checkAgainst } = await import('../../bench/ci.ts');
   const checks = checkAgainst(
     { acceptedPathRatio: 0.2, soldOutPathRatio: 0.5 },
     { acceptedPathRatio: 0.15, soldOutPathRatio: 0.3 },

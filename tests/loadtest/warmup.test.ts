@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { test } from 'node:test';
-import { runPaced } from '../../loadtest/driver/paced.ts';
+import { runPaced } from '../../loadtest/driver/paced/paced.ts';
 import { plannedRequests, warmupSchedule } from '../../loadtest/driver/schedule.ts';
 import type { ChargeAnswer, DriverConfig } from '../../loadtest/driver/types.ts';
 import { productCatalogue } from '../../loadtest/driver/workload.ts';

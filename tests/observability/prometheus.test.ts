@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { checkDashboards } from '../../dashboards/check.ts';
-import { freePort } from '../../loadtest/processes.ts';
+import { freePort } from '../../infra/launch/processes.ts';
 import {
   isAlive,
   isPrometheusPid,

@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
-import { parseRunResult, type RunResult } from '../../loadtest/results/schema.ts';
+import { parseRunResult, type RunResult } from '../../loadtest/record/schema.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { haveChromium, havePrometheus, unavailable } from './support.ts';
 

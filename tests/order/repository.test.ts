@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import { OrderRepository } from '../../services/order/repository.ts';
 import { MESSAGE_VERSION, type OrderMessage } from '../../services/protocol/message.ts';
-import { openOrderDatabase } from '../../services/storage/database.ts';
-import { migrate } from '../../services/storage/migrations.ts';
-import { seedIfEmpty } from '../../services/storage/seed.ts';
+import { openOrderDatabase } from '../../services/order/store/database.ts';
+import { migrate } from '../../services/order/store/migrations.ts';
+import { seedIfEmpty } from '../../services/order/store/seed.ts';
 
 const message = (orderId: string, phone: string, prodId = 'p1'): OrderMessage => ({
   header: { version: MESSAGE_VERSION, topicName: 't', enqueuedAt: 1 },

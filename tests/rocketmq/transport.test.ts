@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../services/common/logger.ts';
 import { createRocketmqTransport, rocketmqConfigFromEnv } from '../../services/queue/rocketmq/index.ts';
 import type { BatchHandler, Delivery, QueueConsumer, QueueProducer, Transport } from '../../services/queue/transport.ts';
-import { ensureBroker, type Broker } from './broker.ts';
+import { ensureBroker, type Broker } from '../../infra/launch/broker.ts';
 
 const broker: Broker = await ensureBroker();
 const log = createLogger('rocketmq-test');

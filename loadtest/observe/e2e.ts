@@ -1,6 +1,6 @@
-import { queryOrder } from './audit/http.ts';
-import type { ChargeAnswer } from './driver/types.ts';
-import { percentile } from './stats.ts';
+import { queryOrder } from '../audit/http.ts';
+import type { ChargeAnswer } from '../driver/types.ts';
+import { percentile } from '../stats.ts';
 
 const POLL_MS = 20;
 const FINAL = new Set(['SUCCESS', 'SOLD_OUT', 'DUPLICATE', 'REJECTED']);

@@ -7,9 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { queryRange } from '../infra/prometheus/prometheus.ts';
-import { readState } from '../infra/prometheus/state.ts';
-import { formatValue } from './check.ts';
+import { queryRange } from '../../infra/prometheus/prometheus.ts';
+import { readState } from '../../infra/prometheus/state.ts';
+import { formatValue } from '../../dashboards/check.ts';
 
 interface Chart {
   title: string;

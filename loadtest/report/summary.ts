@@ -1,4 +1,4 @@
-import type { RunResult } from './results/schema.ts';
+import type { RunResult } from '../record/schema.ts';
 
 /** The live line on a TTY: rewritten in place, nothing at all when stdout is not a terminal. */
 export function progressLine(p: {

@@ -4,9 +4,9 @@
  * A query that returns nothing fails the run; broker panels without a broker in the run are skipped.
  */
 import fs from 'node:fs';
-import { checkDashboards, printChecks, type QueryCheck } from '../dashboards/check.ts';
-import { renderSnapshot } from '../dashboards/snapshot.ts';
-import type { RunResult } from './results/schema.ts';
+import { checkDashboards, printChecks, type QueryCheck } from '../../dashboards/check.ts';
+import { renderSnapshot } from '../report/snapshot.ts';
+import type { RunResult } from '../record/schema.ts';
 
 export async function dashboardsOfRun(options: {
   prometheusUrl: string;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { parsePriceCents } from '../protocol/money.ts';
-import { PRODUCT_ID } from '../protocol/schemas.ts';
+import { parsePriceCents } from '../../protocol/money.ts';
+import { PRODUCT_ID } from '../../protocol/schemas.ts';
 
 const seedSchema = z.object({
   products: z

@@ -11,16 +11,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { countFinal, readOrderDb } from './audit/db.ts';
-import { audit, type QueuedAnswer } from './audit/rules.ts';
-import { bareConfig, startBareServer } from './benchGenerator.ts';
-import { runDriver } from './driver/index.ts';
-import type { ChargeAnswer, DriverConfig } from './driver/types.ts';
-import { productCatalogue } from './driver/workload.ts';
-import { ProcessGroup } from './processes.ts';
-import { cpuPressure, gitCommit, machineInfo, resultFileName } from './results/meta.ts';
-import { startStack } from './stack.ts';
-import { percentile } from './stats.ts';
+import { countFinal, readOrderDb } from '../loadtest/audit/db.ts';
+import { audit, type QueuedAnswer } from '../loadtest/audit/rules.ts';
+import { bareConfig, startBareServer } from './generator.ts';
+import { runDriver } from '../loadtest/driver/index.ts';
+import type { ChargeAnswer, DriverConfig } from '../loadtest/driver/types.ts';
+import { productCatalogue } from '../loadtest/driver/workload.ts';
+import { ProcessGroup } from '../infra/launch/processes.ts';
+import { cpuPressure, gitCommit, machineInfo, resultFileName } from '../loadtest/record/meta.ts';
+import { startStack } from '../loadtest/run/stack.ts';
+import { percentile } from '../loadtest/stats.ts';
 
 /** Relative drop of a ratio tolerated before CI fails. Repeated runs here spread by about ±15 %. */
 export const TOLERANCE = 0.3;

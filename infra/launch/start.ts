@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './common/config.ts';
-import { createLogger } from './common/logger.ts';
+import { loadConfig } from '../../services/common/config.ts';
+import { createLogger } from '../../services/common/logger.ts';
 
 const log = createLogger('start');
 const config = loadConfig();
@@ -50,11 +50,11 @@ process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
 try {
-  const order = startService('./order/main.ts');
+  const order = startService('../../services/order/main.ts');
   children.push(order);
   order.once('exit', (code) => stopAll(code ?? 1));
   await waitHealthy(`http://127.0.0.1:${config.ORDER_PORT}`, order);
-  const gateway = startService('./gateway/main.ts');
+  const gateway = startService('../../services/gateway/main.ts');
   children.push(gateway);
   gateway.once('exit', (code) => stopAll(code ?? 1));
   await waitHealthy(`http://127.0.0.1:${config.GATEWAY_PORT}`, gateway);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { SaleProduct } from './catalogue.ts';
-import { freePort, ProcessGroup, tsNode, waitReady } from './processes.ts';
+import { freePort, ProcessGroup, tsNode, waitReady } from '../../infra/launch/processes.ts';
 
 export interface Stack {
   gatewayUrl: string;
@@ -23,7 +23,7 @@ export interface StackOptions {
   log: (line: string) => void;
 }
 
-const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
 function hasNpmScript(name: string): boolean {
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
@@ -115,7 +115,7 @@ async function startObserver(
     throw new Error(
       '--observe needs infra/prometheus/prometheus.ts (the observability module), which this checkout does not have',
     );
-  const prom = (await import(file)) as typeof import('../infra/prometheus/prometheus.ts');
+  const prom = (await import(file)) as typeof import('../../infra/prometheus/prometheus.ts');
   const broker = transport === 'rocketmq' ? prom.targetsFromEnv().find((t) => t.job === 'rocketmq') : undefined;
   const targets = [
     { job: 'gateway', address: prom.toAddress(gatewayUrl) },

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { productCatalogue } from './driver/workload.ts';
+import { productCatalogue } from '../driver/workload.ts';
 
 /** A product on sale in a run: the seed file's shape (services/storage/seed.ts), read over HTTP-free. */
 export interface SaleProduct {

@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runDriver } from './driver/index.ts';
-import type { DriverConfig, DriverResult } from './driver/types.ts';
-import { productCatalogue } from './driver/workload.ts';
-import { firstJsonLine, ProcessGroup, tsNode } from './processes.ts';
-import { cpuPressure, machineInfo, resultFileName } from './results/meta.ts';
+import { runDriver } from '../loadtest/driver/index.ts';
+import type { DriverConfig, DriverResult } from '../loadtest/driver/types.ts';
+import { productCatalogue } from '../loadtest/driver/workload.ts';
+import { firstJsonLine, ProcessGroup, tsNode } from '../infra/launch/processes.ts';
+import { cpuPressure, machineInfo, resultFileName } from '../loadtest/record/meta.ts';
 
 const RPS = Number(process.env.BENCH_RPS ?? 5000);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);

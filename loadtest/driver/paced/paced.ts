@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import { mergeHistograms, summarize } from '../stats.ts';
-import type { StartMessage, WorkerInput, WorkerMessage } from './pacedWorker.ts';
-import { plannedRequests, warmupSchedule } from './schedule.ts';
-import type { AnswerSink, DriverConfig, DriverHooks, DriverResult } from './types.ts';
+import { mergeHistograms, summarize } from '../../stats.ts';
+import type { StartMessage, WorkerInput, WorkerMessage } from './worker.ts';
+import { plannedRequests, warmupSchedule } from '../schedule.ts';
+import type { AnswerSink, DriverConfig, DriverHooks, DriverResult } from '../types.ts';
 
 /** Schedule slip (p99) beyond which the generator, not the system, set the pace. */
 export const MAX_SLIP_P99_MS = 5;
@@ -21,12 +21,12 @@ export const MAX_EVENT_LOOP_UTILIZATION = 0.9;
  * eval'd boot script loads the TypeScript worker through tsx's API.
  */
 const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.tsImport(${JSON.stringify(
-  new URL('./pacedWorker.ts', import.meta.url).href,
+  new URL('./worker.ts', import.meta.url).href,
 )}, ${JSON.stringify(import.meta.url)}))`;
 
 type Done = Extract<WorkerMessage, { type: 'done' }>;
 
-/** The paced open-model driver: `config.workers` threads share one schedule (see pacedWorker.ts). */
+/** The paced open-model driver: `config.workers` threads share one schedule (see worker.ts). */
 export async function runPaced(
   config: DriverConfig,
   onAnswers: AnswerSink,

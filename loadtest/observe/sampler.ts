@@ -1,4 +1,4 @@
-import { byLabel, parsePrometheusText, sumOf, type Sample } from './promtext.ts';
+import { byLabel, parsePrometheusText, sumOf, type Sample } from '../../services/protocol/promText.ts';
 
 /** One second of the run, as both services' /metrics told it. Rates are per second. */
 export interface TimePoint {

@@ -1,4 +1,4 @@
-import type { RunResult } from './schema.ts';
+import type { RunResult } from '../record/schema.ts';
 
 export interface ThresholdLimits {
   maxP99?: number | undefined;

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { plannedRequests } from '../driver/schedule.ts';
-import type { DriverConfig, DriverResult } from '../driver/types.ts';
-import { formBody, requestAt } from '../driver/workload.ts';
+import { plannedRequests } from '../schedule.ts';
+import type { DriverConfig, DriverResult } from '../types.ts';
+import { formBody, requestAt } from '../workload.ts';
 
-/** `--driver k6`: runs loadtest/k6/flash-sale.ts with the k6 binary, if there is one on PATH. */
+/** `--driver k6`: runs loadtest/driver/k6/flash-sale.ts with the k6 binary, if there is one on PATH. */
 export async function runK6(config: DriverConfig, signal: AbortSignal): Promise<DriverResult> {
   try {
     await promisify(execFile)('k6', ['version'], { timeout: 10_000 });

@@ -1,5 +1,5 @@
 /**
- * The flash sale for k6 (`--driver k6`, or `k6 run loadtest/k6/flash-sale.ts` by hand): an open model
+ * The flash sale for k6 (`--driver k6`, or `k6 run loadtest/driver/k6/flash-sale.ts` by hand): an open model
  * (constant-arrival-rate), thresholds, and a handleSummary that writes the `http` part of our results
  * schema (loadtest/RESULTS.md). Bodies come from the harness (BODIES_FILE: a JSON array of form
  * bodies) so that k6 and the node drivers send the same workload.

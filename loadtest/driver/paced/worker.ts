@@ -14,10 +14,10 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type * as hdr from 'hdr-histogram-js';
-import { encodeHistogram, newHistogram, recordMs } from '../stats.ts';
-import { dueBy, intendedAt, plannedRequests, warmupSchedule, type Schedule } from './schedule.ts';
-import type { ChargeAnswer, DriverConfig, Phase } from './types.ts';
-import { formBody, requestAt, type Workload } from './workload.ts';
+import { encodeHistogram, newHistogram, recordMs } from '../../stats.ts';
+import { dueBy, intendedAt, plannedRequests, warmupSchedule, type Schedule } from '../schedule.ts';
+import type { ChargeAnswer, DriverConfig, Phase } from '../types.ts';
+import { formBody, requestAt, type Workload } from '../workload.ts';
 
 export interface WorkerInput {
   config: DriverConfig;
@@ -196,7 +196,7 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
 }
 
 const port = parentPort;
-if (!port) throw new Error('pacedWorker must run in a worker thread');
+if (!port) throw new Error('the paced worker must run in a worker thread');
 const input = workerData as WorkerInput;
 const perWorker = connectionsOf(input.config);
 const agent = new http.Agent({ keepAlive: true, maxSockets: perWorker, maxFreeSockets: perWorker });

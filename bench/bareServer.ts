@@ -1,6 +1,6 @@
 /**
  * The reference server of shared/README §5-6: bare `node:http`, reads the body, answers JSON.
- * Run as a child process: `node --import tsx loadtest/bareServer.ts` prints `{"port":N}` once listening.
+ * Run as a child process: `node --import tsx bench/bareServer.ts` prints `{"port":N}` once listening.
  */
 import http from 'node:http';
 

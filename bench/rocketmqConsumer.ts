@@ -1,6 +1,6 @@
 /**
  * SimpleConsumer vs PushConsumer on the running broker (start it with `npm run rocketmq:start`):
- *   node --import tsx services/queue/rocketmq/bench.ts [messages=20000]
+ *   node --import tsx bench/rocketmqConsumer.ts [messages=20000]
  * Sends N messages (64 sends in flight), then drains them with, each in its own new consumer group:
  *   - our transport's consumer (SimpleConsumer, prefetching, batches of 500), with 1 and 4 fetchers;
  *   - a bare PushConsumer whose listener returns SUCCESS at once (the client's best case: no batching).
@@ -12,12 +12,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ConsumeResult, PushConsumer, type MessageView } from 'rocketmq-client-nodejs';
-import { createLogger } from '../../common/logger.ts';
-import { clientLogger } from './clientLogger.ts';
-import { rocketmqConfigFromEnv } from './config.ts';
-import { RocketmqConsumer } from './consumer.ts';
-import { RocketmqProducer } from './producer.ts';
-import { hardenTelemetry } from './telemetry.ts';
+import { createLogger } from '../services/common/logger.ts';
+import { clientLogger } from '../services/queue/rocketmq/clientLogger.ts';
+import { rocketmqConfigFromEnv } from '../services/queue/rocketmq/config.ts';
+import { RocketmqConsumer } from '../services/queue/rocketmq/consumer.ts';
+import { RocketmqProducer } from '../services/queue/rocketmq/producer.ts';
+import { hardenTelemetry } from '../services/queue/rocketmq/telemetry.ts';
 
 const total = Number(process.argv[2] ?? 20_000);
 const log = createLogger('rocketmq-bench');

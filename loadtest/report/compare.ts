@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseRunResult, type RunResult } from './results/schema.ts';
+import { parseRunResult, type RunResult } from '../record/schema.ts';
 
 export interface Metric {
   name: string;
@@ -69,7 +69,7 @@ export function compareRuns(runs: { name: string; result: RunResult }[]): string
   rows.push(['generator-limited', String(first.result.http.generatorLimited), ...rest.flatMap((r) => [String(r.result.http.generatorLimited), '', '', ''])]);
   const widths = header.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   const lines = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
-  return `${lines.join('\n')}\n\nnoise: a delta within ±band (or under ${ABSOLUTE_FLOOR} in absolute terms) is reported as noise; bands are in loadtest/compare.ts.`;
+  return `${lines.join('\n')}\n\nnoise: a delta within ±band (or under ${ABSOLUTE_FLOOR} in absolute terms) is reported as noise; bands are in loadtest/report/compare.ts.`;
 }
 
 function main(files: string[]): void {
