@@ -1,3 +1,5 @@
+import { OrderStatus } from '../../services/protocol/codes.ts';
+
 /**
  * The invariants of shared/README §3 as pure functions over plain data: what the gateway answered
  * (the driver's record) and what the order store holds. A reader (db.ts or http.ts) fills the input.
@@ -84,7 +86,7 @@ export function audit(input: AuditInput): AuditResult {
   const ordersById = new Map<string, AuditOrder>();
   for (const order of input.orders) {
     ordersById.set(order.orderId, order);
-    if (order.status !== 'SUCCESS') continue;
+    if (order.status !== OrderStatus.SUCCESS) continue;
     soldBy.set(order.prodId, (soldBy.get(order.prodId) ?? 0) + 1);
     const buyer = `${order.prodId}|${order.phone}`;
     successBy.set(buyer, (successBy.get(buyer) ?? 0) + 1);
@@ -130,7 +132,7 @@ export function audit(input: AuditInput): AuditResult {
   let lost = 0;
   for (const q of input.queued) {
     const order = ordersById.get(q.orderId);
-    const final = order !== undefined && order.status !== 'QUEUED';
+    const final = order !== undefined && order.status !== OrderStatus.QUEUED;
     if (!final && !input.deadLetterIds.has(q.orderId)) {
       lost += 1;
       note('lost', `${q.orderId} (${q.phone}, ${q.prodId}): ${order ? 'still QUEUED' : 'no order'}`);

@@ -1,9 +1,9 @@
+import { FINAL_ORDER_STATUSES } from '../../services/protocol/codes.ts';
 import { queryOrder } from '../audit/http.ts';
 import type { ChargeAnswer } from '../driver/types.ts';
 import { percentile } from '../stats.ts';
 
 const POLL_MS = 20;
-const FINAL = new Set(['SUCCESS', 'SOLD_OUT', 'DUPLICATE', 'REJECTED']);
 
 /**
  * End-to-end time as a user sees it: from the "queued" answer to the first query.do that shows a
@@ -33,7 +33,7 @@ export class E2eSampler {
   private async poll(answer: ChargeAnswer): Promise<void> {
     while (Date.now() < this.deadline()) {
       const view = await queryOrder(this.target, answer.phone, answer.prodId).catch(() => null);
-      if (view && FINAL.has(view.orderStatus)) {
+      if (view && FINAL_ORDER_STATUSES.has(view.orderStatus)) {
         this.samples.push(Math.max(0, Date.now() - answer.answeredAt));
         return;
       }

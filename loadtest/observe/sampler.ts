@@ -1,3 +1,4 @@
+import { FINAL_CONSUME_OUTCOMES, GatewayMetric, OrderMetric, QueueMetric, Route } from '../../services/protocol/metricNames.ts';
 import { byLabel, parsePrometheusText, sumOf, type Sample } from '../../services/protocol/promText.ts';
 
 /** One second of the run, as both services' /metrics told it. Rates are per second. */
@@ -19,8 +20,6 @@ export interface Totals {
   consumed: number;
 }
 
-const FINAL_OUTCOMES = ['success', 'sold_out', 'duplicate', 'rejected', 'dead_letter'];
-
 async function scrape(url: string | undefined): Promise<Sample[] | null> {
   if (!url) return null;
   try {
@@ -33,10 +32,10 @@ async function scrape(url: string | undefined): Promise<Sample[] | null> {
 
 function counters(gateway: Sample[] | null, order: Sample[] | null): Totals {
   return {
-    requests: gateway ? sumOf(gateway, 'seckill_gateway_requests_total', { route: 'charge' }) : 0,
-    enqueued: gateway ? sumOf(gateway, 'seckill_queue_enqueued_total') : 0,
+    requests: gateway ? sumOf(gateway, GatewayMetric.REQUESTS, { route: Route.CHARGE }) : 0,
+    enqueued: gateway ? sumOf(gateway, QueueMetric.ENQUEUED) : 0,
     consumed: order
-      ? FINAL_OUTCOMES.reduce((n, outcome) => n + sumOf(order, 'seckill_order_messages_consumed_total', { outcome }), 0)
+      ? FINAL_CONSUME_OUTCOMES.reduce((n, outcome) => n + sumOf(order, OrderMetric.CONSUMED, { outcome }), 0)
       : 0,
   };
 }
@@ -122,16 +121,16 @@ export class Sampler {
       };
       const seconds = Math.max(0.001, (now - this.lastAt) / 1000);
       const rate = (key: keyof Totals) => Math.round((totals[key] - this.last[key]) / seconds);
-      this.lagMessages = order ? sumOf(order, 'seckill_order_consumer_lag_messages') : 0;
+      this.lagMessages = order ? sumOf(order, OrderMetric.LAG_MESSAGES) : 0;
       this.points.push({
         t: Math.round((now - this.startedAt) / 100) / 10,
         requestRate: rate('requests'),
         enqueueRate: rate('enqueued'),
         consumeRate: rate('consumed'),
         lagMessages: this.lagMessages,
-        lagSeconds: order ? sumOf(order, 'seckill_order_consumer_lag_seconds') : 0,
-        dbStock: order ? byLabel(order, 'seckill_order_db_stock', 'product') : {},
-        cacheStock: gateway ? byLabel(gateway, 'seckill_gateway_stock_cache', 'product') : {},
+        lagSeconds: order ? sumOf(order, OrderMetric.LAG_SECONDS) : 0,
+        dbStock: order ? byLabel(order, OrderMetric.DB_STOCK, 'product') : {},
+        cacheStock: gateway ? byLabel(gateway, GatewayMetric.STOCK_CACHE, 'product') : {},
       });
       this.last = totals;
       this.lastAt = now;

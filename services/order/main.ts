@@ -5,7 +5,8 @@ import { createRegistry } from '../common/metrics.ts';
 import { createTransport } from '../queue/index.ts';
 import { openOrderDatabase } from './store/database.ts';
 import { migrate } from './store/migrations.ts';
-import { DEMO_SEED, readSeedFile, seedIfEmpty } from './store/seed.ts';
+import { DEMO_CATALOGUE } from '../protocol/catalogue.ts';
+import { readSeedFile, seedIfEmpty } from './store/seed.ts';
 import { createInternalApi } from './internalApi.ts';
 import { createOrderMetrics } from './metrics.ts';
 import { createOrderProcessor } from './processor.ts';
@@ -16,7 +17,7 @@ const config = loadConfig();
 
 const db = openOrderDatabase(config.DATA_DIR);
 await migrate(db);
-const seeded = await seedIfEmpty(db, config.SEED_FILE ? readSeedFile(config.SEED_FILE) : DEMO_SEED);
+const seeded = await seedIfEmpty(db, config.SEED_FILE ? readSeedFile(config.SEED_FILE) : DEMO_CATALOGUE);
 const repository = new OrderRepository(db);
 
 const registry = createRegistry();

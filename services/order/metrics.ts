@@ -1,71 +1,71 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { LATENCY_BUCKETS, QUEUE_TIME_BUCKETS } from '../common/metrics.ts';
+import { OrderMetric } from '../protocol/metricNames.ts';
 
-export type ConsumeOutcome = 'success' | 'sold_out' | 'duplicate' | 'rejected' | 'redelivered' | 'dead_letter';
 
 export function createOrderMetrics(registry: Registry) {
   const registers = [registry];
   return {
     consumed: new Counter({
-      name: 'seckill_order_messages_consumed_total',
+      name: OrderMetric.CONSUMED,
       help: 'Order messages consumed, by outcome',
       labelNames: ['outcome'] as const,
       registers,
     }),
     batchSize: new Histogram({
-      name: 'seckill_order_batch_size',
+      name: OrderMetric.BATCH_SIZE,
       help: 'Messages per consumed batch',
       buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000],
       registers,
     }),
     queueTime: new Histogram({
-      name: 'seckill_order_queue_time_seconds',
+      name: OrderMetric.QUEUE_TIME,
       help: 'Time from enqueue (gateway) to the order transaction commit (order service)',
       buckets: QUEUE_TIME_BUCKETS,
       registers,
     }),
     transactionDuration: new Histogram({
-      name: 'seckill_order_transaction_duration_seconds',
+      name: OrderMetric.TRANSACTION_DURATION,
       help: 'Duration of one batch transaction (read state, take stock, write orders)',
       buckets: LATENCY_BUCKETS,
       registers,
     }),
     lagMessages: new Gauge({
-      name: 'seckill_order_consumer_lag_messages',
+      name: OrderMetric.LAG_MESSAGES,
       help: 'Messages enqueued but not yet consumed, as the queue engine reports it',
       registers,
     }),
     lagSeconds: new Gauge({
-      name: 'seckill_order_consumer_lag_seconds',
+      name: OrderMetric.LAG_SECONDS,
       help: 'Age of the oldest message not yet consumed',
       registers,
     }),
     dbStock: new Gauge({
-      name: 'seckill_order_db_stock',
+      name: OrderMetric.DB_STOCK,
       help: 'Stock left per product in the order database',
       labelNames: ['product'] as const,
       registers,
     }),
     oversold: new Gauge({
-      name: 'seckill_order_oversold_units',
+      name: OrderMetric.OVERSOLD,
       help: 'Units sold beyond the initial stock, per product (invariant audit; must stay 0)',
       labelNames: ['product'] as const,
       registers,
     }),
     stockMismatch: new Gauge({
-      name: 'seckill_order_stock_mismatch_units',
+      name: OrderMetric.STOCK_MISMATCH,
       help: '|stock + sold - initial stock| per product (invariant audit; must stay 0)',
       labelNames: ['product'] as const,
       registers,
     }),
     duplicateBuyers: new Gauge({
-      name: 'seckill_order_duplicate_buyers',
+      name: OrderMetric.DUPLICATE_BUYERS,
       help: 'Users holding more than one successful order of a product (invariant audit; must stay 0)',
       labelNames: ['product'] as const,
       registers,
     }),
     invariantChecks: new Counter({
-      name: 'seckill_order_invariant_checks_total',
+      name: OrderMetric.INVARIANT_CHECKS,
       help: 'Invariant audits run',
       registers,
     }),

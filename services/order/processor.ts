@@ -1,15 +1,17 @@
 import type { Logger } from '../common/logger.ts';
 import { decodeOrderMessage, type OrderMessage } from '../protocol/message.ts';
 import type { BatchHandler } from '../queue/transport.ts';
-import type { ConsumeOutcome, OrderMetrics } from './metrics.ts';
+import { OrderStatus, type FinalOrderStatus } from '../protocol/codes.ts';
+import { ConsumeOutcome } from '../protocol/metricNames.ts';
+import type { OrderMetrics } from './metrics.ts';
 import type { DeadLetter, OrderRepository } from './repository.ts';
 import type { BatchDecision } from './rules.ts';
 
-const OUTCOME_OF_STATUS: Record<string, ConsumeOutcome> = {
-  SUCCESS: 'success',
-  SOLD_OUT: 'sold_out',
-  DUPLICATE: 'duplicate',
-  REJECTED: 'rejected',
+const OUTCOME_OF_STATUS: Record<FinalOrderStatus, ConsumeOutcome> = {
+  [OrderStatus.SUCCESS]: ConsumeOutcome.SUCCESS,
+  [OrderStatus.SOLD_OUT]: ConsumeOutcome.SOLD_OUT,
+  [OrderStatus.DUPLICATE]: ConsumeOutcome.DUPLICATE,
+  [OrderStatus.REJECTED]: ConsumeOutcome.REJECTED,
 };
 
 /**
@@ -28,12 +30,12 @@ export function createOrderProcessor(
     // Counted per batch, then one inc per outcome: a labelled inc per message costs more than the insert.
     const outcomes = new Map<ConsumeOutcome, number>();
     for (const order of decision.orders) {
-      const outcome = OUTCOME_OF_STATUS[order.status] ?? 'rejected';
+      const outcome = OUTCOME_OF_STATUS[order.status];
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
     for (const [outcome, count] of outcomes) metrics.consumed.inc({ outcome }, count);
-    if (decision.redelivered > 0) metrics.consumed.inc({ outcome: 'redelivered' }, decision.redelivered);
-    if (deadLetters > 0) metrics.consumed.inc({ outcome: 'dead_letter' }, deadLetters);
+    if (decision.redelivered > 0) metrics.consumed.inc({ outcome: ConsumeOutcome.REDELIVERED }, decision.redelivered);
+    if (deadLetters > 0) metrics.consumed.inc({ outcome: ConsumeOutcome.DEAD_LETTER }, deadLetters);
     for (const message of messages) metrics.queueTime.observe((now - message.header.enqueuedAt) / 1000);
   };
 
@@ -76,7 +78,7 @@ export function createOrderProcessor(
     }
     if (deadLetters.length > 0) {
       await repository.applyBatch([], deadLetters, Date.now());
-      metrics.consumed.inc({ outcome: 'dead_letter' }, deadLetters.length);
+      metrics.consumed.inc({ outcome: ConsumeOutcome.DEAD_LETTER }, deadLetters.length);
     }
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OrderStatus } from './codes.ts';
 
 /**
  * The order service's internal API, as the gateway reads it. Validated on the gateway's side too:
@@ -21,7 +22,7 @@ export const orderViewSchema = z.object({
   userPhoneNum: z.string(),
   prodId: z.string(),
   chargePrice: z.string(),
-  orderStatus: z.enum(['QUEUED', 'SUCCESS', 'SOLD_OUT', 'DUPLICATE', 'REJECTED']),
+  orderStatus: z.enum(OrderStatus),
   enqueuedAt: z.number().int(),
   consumedAt: z.number().int().nullable(),
 });

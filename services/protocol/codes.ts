@@ -56,3 +56,9 @@ export const OrderStatus = {
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 /** Statuses an order row in the database can have (QUEUED never reaches the database). */
 export type FinalOrderStatus = Exclude<OrderStatus, 'QUEUED'>;
+export const FINAL_ORDER_STATUSES: ReadonlySet<string> = new Set<FinalOrderStatus>([
+  OrderStatus.SUCCESS,
+  OrderStatus.SOLD_OUT,
+  OrderStatus.DUPLICATE,
+  OrderStatus.REJECTED,
+]);

@@ -1,3 +1,4 @@
+import { GatewayMetric, OrderMetric, QueueMetric } from '../../services/protocol/metricNames.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hasOrders, waitForTally } from '../support/invariants.ts';
@@ -101,30 +102,30 @@ for (const transport of await transportsUnderTest()) {
 
     it('exports on /metrics the counts this test made', async () => {
       const gateway = await (await fetch(`${services.gatewayUrl}/metrics`)).text();
-      assert.equal(metricValue(gateway, 'seckill_gateway_requests_total', { route: 'charge', code: '10000' }), STOCK);
+      assert.equal(metricValue(gateway, GatewayMetric.REQUESTS, { route: 'charge', code: '10000' }), STOCK);
       assert.equal(
-        metricValue(gateway, 'seckill_gateway_requests_total', { route: 'charge', code: '40006' }),
+        metricValue(gateway, GatewayMetric.REQUESTS, { route: 'charge', code: '40006' }),
         BUYERS - STOCK + (BUYERS - STOCK),
       );
-      assert.equal(metricValue(gateway, 'seckill_gateway_requests_total', { route: 'charge', code: '40008' }), STOCK);
-      assert.equal(metricValue(gateway, 'seckill_gateway_requests_total', { route: 'charge', code: '40005' }), 50);
-      assert.equal(metricValue(gateway, 'seckill_queue_enqueued_total'), STOCK);
-      assert.equal(metricValue(gateway, 'seckill_gateway_stock_cache', { product: PRODUCT.id }), 0);
-      assert.equal(metricValue(gateway, 'seckill_gateway_sold_out', { product: PRODUCT.id }), 1);
-      assert.equal(metricValue(gateway, 'seckill_gateway_request_duration_seconds_count', { route: 'charge' }), 2 * BUYERS + 50);
+      assert.equal(metricValue(gateway, GatewayMetric.REQUESTS, { route: 'charge', code: '40008' }), STOCK);
+      assert.equal(metricValue(gateway, GatewayMetric.REQUESTS, { route: 'charge', code: '40005' }), 50);
+      assert.equal(metricValue(gateway, QueueMetric.ENQUEUED), STOCK);
+      assert.equal(metricValue(gateway, GatewayMetric.STOCK_CACHE, { product: PRODUCT.id }), 0);
+      assert.equal(metricValue(gateway, GatewayMetric.SOLD_OUT, { product: PRODUCT.id }), 1);
+      assert.equal(metricValue(gateway, `${GatewayMetric.REQUEST_DURATION}_count`, { route: 'charge' }), 2 * BUYERS + 50);
       const order = await waitFor(
         'the order gauges to refresh',
         async () => {
           const text = await (await fetch(`${services.order.url}/metrics`)).text();
-          return metricValue(text, 'seckill_order_db_stock', { product: PRODUCT.id }) === 0 && text;
+          return metricValue(text, OrderMetric.DB_STOCK, { product: PRODUCT.id }) === 0 && text;
         },
         10_000,
       );
-      assert.equal(metricValue(order, 'seckill_order_messages_consumed_total', { outcome: 'success' }), STOCK);
-      assert.equal(metricValue(order, 'seckill_order_queue_time_seconds_count'), STOCK);
-      assert.equal(metricValue(order, 'seckill_order_oversold_units', { product: PRODUCT.id }), 0);
-      assert.equal(metricValue(order, 'seckill_order_consumer_lag_messages'), 0);
-      assert.ok((metricValue(order, 'seckill_order_invariant_checks_total') ?? 0) >= 1);
+      assert.equal(metricValue(order, OrderMetric.CONSUMED, { outcome: 'success' }), STOCK);
+      assert.equal(metricValue(order, `${OrderMetric.QUEUE_TIME}_count`), STOCK);
+      assert.equal(metricValue(order, OrderMetric.OVERSOLD, { product: PRODUCT.id }), 0);
+      assert.equal(metricValue(order, OrderMetric.LAG_MESSAGES), 0);
+      assert.ok((metricValue(order, OrderMetric.INVARIANT_CHECKS) ?? 0) >= 1);
     });
   });
 }

@@ -1,7 +1,8 @@
 /** Parsing the broker exporter's lag (no broker needed): lines as RocketMQ 5.3.3 prints them. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lagFromPromText, parsePromSamples } from '../../services/queue/rocketmq/lag.ts';
+import { parsePrometheusText } from '../../services/protocol/promText.ts';
+import { lagFromPromText } from '../../services/queue/rocketmq/lag.ts';
 
 const labels = (group: string, retry: boolean, topic = 'seckill-orders') =>
   `otel_scope_name="broker-meter",cluster="DefaultCluster",consumer_group="${group}",is_retry="${retry}",is_system="false",node_id="broker-a",node_type="broker",topic="${topic}"`;
@@ -32,6 +33,6 @@ test('a drained group reports age 0 even if the exporter still shows the last la
 });
 
 test('labels with escaped quotes and samples without timestamps parse', () => {
-  const samples = parsePromSamples('m{a="x\\"y",b="z"} 1.5\nother 2\n', new Set(['m']));
+  const samples = parsePrometheusText('m{a="x\\"y",b="z"} 1.5\nother 2\n', new Set(['m']));
   assert.deepEqual(samples, [{ name: 'm', labels: { a: 'x"y', b: 'z' }, value: 1.5 }]);
 });

@@ -5,6 +5,7 @@
  * broker of its own (own store and ports, started and stopped here by PID), so that stopping it never
  * disturbs the broker the other suites share, whoever started that one.
  */
+import { GatewayMetric } from '../../services/protocol/metricNames.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -98,7 +99,7 @@ describe('RocketMQ broker outage during a burst', { skip }, () => {
     // Every failed send gave its unit back: the cache is down by exactly the queued orders.
     const gatewayMetrics = await (await fetch(`${services.gatewayUrl}/metrics`)).text();
     assert.equal(
-      metricValue(gatewayMetrics, 'seckill_gateway_stock_cache', { product: PRODUCT.id }),
+      metricValue(gatewayMetrics, GatewayMetric.STOCK_CACHE, { product: PRODUCT.id }),
       PRODUCT.stock - queued.length,
     );
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { parsePrometheusText, valueOf } from '../../services/protocol/promText.ts';
 import { freePort } from '../../infra/launch/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -209,14 +210,7 @@ export function phone(i: number): string {
   return `139${String(i).padStart(8, '0')}`;
 }
 
-/** Reads one sample value from Prometheus text, e.g. metric('seckill_queue_enqueued_total'). */
+/** One sample's value from a /metrics text, e.g. metricValue(text, QueueMetric.ENQUEUED); undefined when absent. */
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== ' ' && rest[0] !== '{') continue;
-    if (wanted.every((pair) => rest.includes(pair))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
+  return valueOf(parsePrometheusText(text), name, labels);
 }

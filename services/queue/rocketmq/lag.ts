@@ -1,39 +1,8 @@
+import { BrokerMetric } from '../../protocol/metricNames.ts';
+import { parsePrometheusText } from '../../protocol/promText.ts';
 import type { ConsumerLag } from '../transport.ts';
 
-/** One sample of the Prometheus text format: `name{label="v",...} value [timestamp]`. */
-export interface PromSample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?\s*$/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-/** Parses the samples of the metrics whose names are in `names` (everything else is skipped unparsed). */
-export function parsePromSamples(text: string, names: ReadonlySet<string>): PromSample[] {
-  const samples: PromSample[] = [];
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line.length === 0) continue;
-    const match = SAMPLE.exec(line);
-    if (!match || !names.has(match[1]!)) continue;
-    const labels: Record<string, string> = {};
-    for (const label of (match[2] ?? '').matchAll(LABEL)) {
-      labels[label[1]!] = label[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    }
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/**
- * The names the broker's exporter uses (RocketMQ 5.3.3, read on a running broker's /metrics): both are
- * gauges labelled topic, consumer_group, is_retry ("true" for the group's %RETRY% topic, where
- * rejected messages wait), is_system. lag_messages counts messages not yet acked, including the ones
- * received and in flight; lag_latency is the age of the oldest of them, in milliseconds.
- */
-export const LAG_MESSAGES = 'rocketmq_consumer_lag_messages';
-export const LAG_LATENCY_MS = 'rocketmq_consumer_lag_latency_milliseconds';
+const LAG_SERIES: ReadonlySet<string> = new Set([BrokerMetric.LAG_MESSAGES, BrokerMetric.LAG_LATENCY_MS]);
 
 /**
  * The group's lag on the topic, from the exporter's text: the normal and the retry series added up,
@@ -43,10 +12,10 @@ export const LAG_LATENCY_MS = 'rocketmq_consumer_lag_latency_milliseconds';
 export function lagFromPromText(text: string, topic: string, group: string): ConsumerLag | null {
   let messages: number | null = null;
   let latencyMs: number | null = null;
-  for (const sample of parsePromSamples(text, new Set([LAG_MESSAGES, LAG_LATENCY_MS]))) {
+  for (const sample of parsePrometheusText(text, LAG_SERIES)) {
     if (sample.labels.topic !== topic || sample.labels.consumer_group !== group) continue;
     if (!Number.isFinite(sample.value)) continue;
-    if (sample.name === LAG_MESSAGES) messages = (messages ?? 0) + sample.value;
+    if (sample.name === BrokerMetric.LAG_MESSAGES) messages = (messages ?? 0) + sample.value;
     else latencyMs = Math.max(latencyMs ?? 0, sample.value);
   }
   if (messages === null) return null;

@@ -1,0 +1,73 @@
+/**
+ * Every metric name and label value of the system, spelled once: the services register them, the
+ * harness samples them, the dashboards query them. Renaming one here renames it everywhere.
+ */
+
+/** The gateway's metrics. */
+export const GatewayMetric = {
+  REQUESTS: 'seckill_gateway_requests_total',
+  REQUEST_DURATION: 'seckill_gateway_request_duration_seconds',
+  ENQUEUE_DURATION: 'seckill_gateway_enqueue_duration_seconds',
+  STOCK_CACHE: 'seckill_gateway_stock_cache',
+  SOLD_OUT: 'seckill_gateway_sold_out',
+} as const;
+
+/** Counted by the gateway when the queue engine confirmed a send: the producer side of the queue. */
+export const QueueMetric = {
+  ENQUEUED: 'seckill_queue_enqueued_total',
+} as const;
+
+/** The order service's metrics. */
+export const OrderMetric = {
+  CONSUMED: 'seckill_order_messages_consumed_total',
+  BATCH_SIZE: 'seckill_order_batch_size',
+  QUEUE_TIME: 'seckill_order_queue_time_seconds',
+  TRANSACTION_DURATION: 'seckill_order_transaction_duration_seconds',
+  LAG_MESSAGES: 'seckill_order_consumer_lag_messages',
+  LAG_SECONDS: 'seckill_order_consumer_lag_seconds',
+  DB_STOCK: 'seckill_order_db_stock',
+  OVERSOLD: 'seckill_order_oversold_units',
+  STOCK_MISMATCH: 'seckill_order_stock_mismatch_units',
+  DUPLICATE_BUYERS: 'seckill_order_duplicate_buyers',
+  INVARIANT_CHECKS: 'seckill_order_invariant_checks_total',
+} as const;
+
+/**
+ * The RocketMQ 5 broker exporter's names (5.3.3, read on a running broker's /metrics). Lag gauges are
+ * labelled topic, consumer_group, is_retry, is_system; lag_messages counts messages not yet acked
+ * (in flight included), lag_latency is the age of the oldest of them in milliseconds.
+ */
+export const BrokerMetric = {
+  LAG_MESSAGES: 'rocketmq_consumer_lag_messages',
+  LAG_LATENCY_MS: 'rocketmq_consumer_lag_latency_milliseconds',
+  MESSAGES_IN: 'rocketmq_messages_in_total',
+  MESSAGES_OUT: 'rocketmq_messages_out_total',
+} as const;
+
+/** The `route` label of the gateway's request metrics. */
+export const Route = { CHARGE: 'charge', QUERY: 'query' } as const;
+export type Route = (typeof Route)[keyof typeof Route];
+
+/** The `outcome` label of OrderMetric.CONSUMED. */
+export const ConsumeOutcome = {
+  SUCCESS: 'success',
+  SOLD_OUT: 'sold_out',
+  DUPLICATE: 'duplicate',
+  REJECTED: 'rejected',
+  /** A message already processed, delivered again: counted, changes nothing. */
+  REDELIVERED: 'redelivered',
+  DEAD_LETTER: 'dead_letter',
+} as const;
+export type ConsumeOutcome = (typeof ConsumeOutcome)[keyof typeof ConsumeOutcome];
+
+/** Outcomes that end a message's life (every one but a redelivery): consumed = enqueued when drained. */
+export const FINAL_CONSUME_OUTCOMES: readonly ConsumeOutcome[] = [
+  ConsumeOutcome.SUCCESS,
+  ConsumeOutcome.SOLD_OUT,
+  ConsumeOutcome.DUPLICATE,
+  ConsumeOutcome.REJECTED,
+  ConsumeOutcome.DEAD_LETTER,
+];
+
+/** Prometheus scrape job names, as our Prometheus configs and the dashboards' `up{job=...}` use them. */
+export const ScrapeJob = { GATEWAY: 'gateway', ORDER: 'order-service', BROKER: 'rocketmq' } as const;
