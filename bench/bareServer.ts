@@ -1,5 +1,5 @@
 /**
- * The reference server of shared/README §5-6: bare `node:http`, reads the body, answers JSON.
+ * The baseline the benchmarks divide by: bare `node:http`, reads the body, answers JSON, nothing else.
  * Run as a child process: `node --import tsx bench/bareServer.ts` prints `{"port":N}` once listening.
  */
 import http from 'node:http';

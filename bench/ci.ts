@@ -1,6 +1,6 @@
 /**
  * `npm run bench:ci`: a short fixed load whose figures are RATIOS measured in the same run with the
- * same generator settings (shared/README §5), compared with the committed results/baseline.json:
+ * same generator settings (docs/design.md §2), compared with the committed results/baseline.json:
  *   acceptedPathRatio = gateway req/s on the accepted path (every request queued) / bare node:http req/s
  *   soldOutPathRatio  = gateway req/s on a sold-out product / bare node:http req/s
  * Closed loop (autocannon, CONNECTIONS connections). The three targets are driven in alternation,
@@ -13,8 +13,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { countFinal, readOrderDb } from '../loadtest/audit/db.ts';
 import { audit, type QueuedAnswer } from '../loadtest/audit/rules.ts';
+import { verdictOf } from '../loadtest/verdict/verdict.ts';
 import { bareConfig, startBareServer } from './generator.ts';
-import { runDriver } from '../loadtest/driver/index.ts';
+import { runDriver } from '../loadtest/driver/registry.ts';
 import type { ChargeAnswer, DriverConfig } from '../loadtest/driver/types.ts';
 import { productCatalogue } from '../loadtest/driver/workload.ts';
 import { ProcessGroup } from '../infra/launch/processes.ts';
@@ -23,7 +24,7 @@ import { startStack } from '../loadtest/run/stack.ts';
 import { percentile } from '../loadtest/stats.ts';
 
 /** Relative drop of a ratio tolerated before CI fails. Repeated runs here spread by about ±15 %. */
-export const TOLERANCE = 0.3;
+const TOLERANCE = 0.3;
 const CONNECTIONS = 32;
 const ROUNDS = 5;
 const SEGMENT_MS = 2000;
@@ -32,7 +33,7 @@ const BASELINE = path.resolve('results/baseline.json');
 
 type Ratios = { acceptedPathRatio: number; soldOutPathRatio: number };
 
-export interface BenchCi {
+interface BenchCi {
   kind: 'bench-ci';
   machine: ReturnType<typeof machineInfo>;
   /** PSI avg10 before the bench: other work on the box. */
@@ -59,7 +60,10 @@ async function main(): Promise<void> {
   const group = new ProcessGroup();
   const [sell, soldOut] = productCatalogue(2);
   if (!sell || !soldOut) throw new Error('catalogue');
-  const products = [{ ...sell, stock: 10_000_000 }, { ...soldOut, stock: 0 }];
+  const products = [
+    { ...sell, stock: 10_000_000 },
+    { ...soldOut, stock: 0 },
+  ];
   const stack = await startStack({ products, transport: 'embedded', observe: false, log: console.error });
   const stopAll = async () => {
     await group.stopAll();
@@ -79,19 +83,35 @@ async function main(): Promise<void> {
     let userBase = 0;
     const gateway = (product: typeof sell): DriverConfig => {
       userBase += 100_000_000; // fresh users each segment: the accepted path, never "repeat order"
-      return { ...bare, target: stack.gatewayUrl, workload: { products: [product], users: 100_000_000, repeatRatio: 0, seed: 1, userBase } };
+      return {
+        ...bare,
+        target: stack.gatewayUrl,
+        workload: { products: [product], users: 100_000_000, repeatRatio: 0, seed: 1, userBase },
+      };
     };
-    const drive = async (config: DriverConfig) => (await runDriver('autocannon', config, record, undefined, true)).achievedRps;
+    const drive = async (config: DriverConfig) =>
+      (await runDriver('autocannon', { ...config, closedLoop: true }, { onAnswers: record })).achievedRps;
     await drive({ ...bare, schedule: { ...bare.schedule, durationMs: 1000 } }); // warm-up (JIT)
     await drive({ ...gateway(soldOut), schedule: { ...bare.schedule, durationMs: 1000 } });
     const rounds: BenchCi['rounds'] = [];
     for (let i = 0; i < ROUNDS; i += 1) {
-      rounds.push({ bareRps: await drive(bare), acceptedRps: await drive(gateway(sell)), soldOutRps: await drive(gateway(soldOut)) });
+      rounds.push({
+        bareRps: await drive(bare),
+        acceptedRps: await drive(gateway(sell)),
+        soldOutRps: await drive(gateway(soldOut)),
+      });
     }
     const dbPath = stack.dbPath ?? '';
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     while (countFinal(dbPath) < queued.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-    const verdict = audit({ mode: 'db', ...readOrderDb(dbPath), queued, unanswered, ordersComplete: true, expectFullSale: countFinal(dbPath) >= queued.length });
+    const auditResult = audit({
+      mode: 'db',
+      ...readOrderDb(dbPath),
+      queued,
+      unanswered,
+      ordersComplete: true,
+      expectFullSale: countFinal(dbPath) >= queued.length,
+    });
     const bench: BenchCi = {
       kind: 'bench-ci',
       machine: machineInfo(),
@@ -103,23 +123,31 @@ async function main(): Promise<void> {
         acceptedPathRatio: median(rounds.map((r) => r.acceptedRps / r.bareRps)),
         soldOutPathRatio: median(rounds.map((r) => r.soldOutRps / r.bareRps)),
       },
-      auditPassed: verdict.passed,
+      auditPassed: auditResult.passed,
     };
-    for (const r of rounds) console.log(`bare ${r.bareRps} req/s · accepted ${r.acceptedRps} req/s · sold out ${r.soldOutRps} req/s`);
-    console.log(`CPU pressure before ${pressureBefore ?? 'n/a'}% · median ratios ${JSON.stringify(bench.ratios)} · audit of ${queued.length} queued orders: ${verdict.passed ? 'PASS' : `FAIL ${JSON.stringify(verdict.examples)}`}`);
+    for (const r of rounds)
+      console.log(`bare ${r.bareRps} req/s · accepted ${r.acceptedRps} req/s · sold out ${r.soldOutRps} req/s`);
+    console.log(
+      `CPU pressure before ${pressureBefore ?? 'n/a'}% · median ratios ${JSON.stringify(bench.ratios)} · audit of ${queued.length} queued orders: ${auditResult.passed ? 'PASS' : `FAIL ${JSON.stringify(auditResult.examples)}`}`,
+    );
     fs.mkdirSync('results', { recursive: true });
     fs.writeFileSync(path.join('results', resultFileName(new Date(), 'bench-ci')), `${JSON.stringify(bench, null, 2)}\n`);
     if (update) {
       fs.writeFileSync(BASELINE, `${JSON.stringify(bench, null, 2)}\n`);
       console.log(`baseline written: ${BASELINE}`);
-      process.exitCode = bench.auditPassed ? 0 : 1;
+      process.exitCode = verdictOf({ audit: auditResult, thresholds: [] }).passed ? 0 : 1;
       return;
     }
     if (!fs.existsSync(BASELINE)) throw new Error(`no ${BASELINE}: run npm run bench:ci -- --update-baseline`);
     const baseline = JSON.parse(fs.readFileSync(BASELINE, 'utf8')) as BenchCi;
     const checks = checkAgainst(baseline.ratios, bench.ratios);
-    for (const c of checks) console.log(`${c.passed ? 'PASS' : 'FAIL'}  ${c.name} ${c.value} (baseline ${c.baseline}, floor ${c.floor} = -${TOLERANCE * 100}%)`);
-    process.exitCode = checks.every((c) => c.passed) && bench.auditPassed ? 0 : 1;
+    for (const c of checks)
+      console.log(
+        `${c.passed ? 'PASS' : 'FAIL'}  ${c.name} ${c.value} (baseline ${c.baseline}, floor ${c.floor} = -${TOLERANCE * 100}%)`,
+      );
+    const verdict = verdictOf({ audit: auditResult, thresholds: checks.map((c) => ({ ...c, limit: c.floor })) });
+    for (const reason of verdict.reasons) console.log(`FAIL because ${reason}`);
+    process.exitCode = verdict.passed ? 0 : 1;
   } finally {
     await stopAll();
   }

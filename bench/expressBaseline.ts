@@ -5,13 +5,14 @@
  */
 import express from 'express';
 import { readBody } from '../services/gateway/body.ts';
+import { ResultCode } from '../services/protocol/codes.ts';
 
 const app = express();
 app.disable('x-powered-by');
 app.disable('etag');
 app.post('/api/charge.do', async (req, res) => {
   const body = await readBody(req, 4096);
-  res.status(202).json({ code: 10000, msg: 'queued', data: { fields: body.ok ? Object.keys(body.fields).length : 0 } });
+  res.status(202).json({ code: ResultCode.OK, msg: 'queued', data: { fields: body.ok ? Object.keys(body.fields).length : 0 } });
 });
 const server = app.listen(0, '127.0.0.1', () => {
   const address = server.address();

@@ -5,7 +5,7 @@
  *   - our transport's consumer (SimpleConsumer, prefetching, batches of 500), with 1 and 4 fetchers;
  *   - a bare PushConsumer whose listener returns SUCCESS at once (the client's best case: no batching).
  * Prints messages/s for each and writes results/rocketmq-consumers.json. The figures are ratios to
- * each other on the same machine in the same run (shared/README §5), not absolute capacities.
+ * each other on the same machine in the same run, not absolute capacities.
  * Measured (2 shared cores, load average ~4 from other work; 10k and 20k messages):
  *   produce 1,100-2,600 msg/s (the Node client's gRPC is CPU-bound near one core);
  *   SimpleConsumer 1 fetcher 1,900-2,250; 4 fetchers 3,100-3,400; bare PushConsumer 900-1,200 msg/s.

@@ -1,17 +1,17 @@
 /**
  * `npm run bench:services`: the ceilings of the reference services on this machine, each as a ratio
- * against a baseline measured in the same run with the same generator settings (shared/README §5).
+ * against a baseline measured in the same run with the same generator settings: a ratio on the
+ * same machine holds where an absolute figure does not.
  *   HTTP  gateway accept path and sold-out path  vs  (a) bare node:http, (b) Express + same body reader
  *   queue embedded enqueue rate (group commit, concurrent senders)
  *   drain order service consume rate (queue → rules → one transaction per batch)  vs  raw batched inserts
- * HTTP figures are closed-model throughput (autocannon, fixed connections, as measured in §6):
+ * HTTP figures are closed-model throughput (autocannon, fixed connections):
  * the generator shares the 2 cores with the server, which the ratios cancel out, not the totals.
  * The four HTTP targets run side by side, warmed, and are driven in alternation for ROUNDS rounds;
  * each ratio is the median of its per-round ratios, so other work on this shared machine slows a
  * numerator and its denominator alike (one sequential run each spread by ±10 % here). The accept
  * path runs with the order service consuming what it queues, as deployed: both share the 2 cores.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +26,8 @@ import { createEmbeddedTransport } from '../services/queue/embedded/index.ts';
 import { openOrderDatabase } from '../services/order/store/database.ts';
 import { migrate } from '../services/order/store/migrations.ts';
 import { seedIfEmpty } from '../services/order/store/seed.ts';
-import { phone, Services, waitFor } from '../tests/support/services.ts';
+import { announcedUrl, ProcessGroup, waitFor } from '../infra/launch/processes.ts';
+import { launchServices } from '../infra/launch/services.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -43,6 +44,9 @@ interface Throughput {
   non2xx: number;
   errors: number;
 }
+
+/** Buyer i's phone number (11 digits, 139...). */
+const phone = (i: number) => `139${String(i).padStart(8, '0')}`;
 
 /** Next buyer's number: every request of the whole bench is a new buyer, so none is a repeat. */
 let buyer = 0;
@@ -81,22 +85,9 @@ async function httpRounds(drive: Record<HttpTarget, (seconds: number) => Promise
   return rounds;
 }
 
-/** A reference server as a child process that prints {"port":N}; stopped by PID. */
-async function withChildServer<T>(script: string, use: (url: string) => Promise<T>): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 30_000);
-      child.stdout.once('data', (chunk: Buffer) => {
-        clearTimeout(timer);
-        resolve((JSON.parse(chunk.toString()) as { port: number }).port);
-      });
-    });
-    return await use(`http://127.0.0.1:${port}`);
-  } finally {
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  }
+/** A reference server (prints {"port":N} once listening) as a child of `group`; resolves to its URL. */
+function startReference(group: ProcessGroup, script: string): Promise<string> {
+  return announcedUrl(group.start(path.basename(script, '.ts'), path.join(ROOT, script)));
 }
 
 async function enqueueRate(dataDir: string): Promise<number> {
@@ -205,26 +196,30 @@ async function main(): Promise<void> {
     console.log(
       `bench:services — HTTP: ${ROUNDS} rounds × ${SECONDS}s per target, ${CONNECTIONS} connections; ${MESSAGES} messages; ${os.cpus().length} cores`,
     );
-    const rounds = await withChildServer('bench/bareServer.ts', (bareUrl) =>
-      withChildServer('bench/expressBaseline.ts', async (expressUrl) => {
-        const services = await Services.start({
-          products: [
-            { id: 'open', name: 'Open', price: '1.00', stock: 100_000_000 },
-            { id: 'gone', name: 'Gone', price: '1.00', stock: 0 },
-          ],
-        });
-        try {
-          return await httpRounds({
-            bare: (seconds) => throughput(bareUrl, 'x', '1.00', seconds),
-            expressBaseline: (seconds) => throughput(expressUrl, 'x', '1.00', seconds),
-            gatewaySoldOut: (seconds) => throughput(services.gatewayUrl, 'gone', '1.00', seconds),
-            gatewayAccept: (seconds) => throughput(services.gatewayUrl, 'open', '1.00', seconds),
-          });
-        } finally {
-          await services.stop();
-        }
-      }),
-    );
+    const references = new ProcessGroup();
+    const services = await launchServices({
+      transport: 'embedded',
+      products: [
+        { id: 'open', name: 'Open', price: '1.00', stock: 100_000_000 },
+        { id: 'gone', name: 'Gone', price: '1.00', stock: 0 },
+      ],
+      label: 'bench',
+      env: { LOG_LEVEL: 'warn' },
+    });
+    let rounds: Round[];
+    try {
+      const bareUrl = await startReference(references, 'bench/bareServer.ts');
+      const expressUrl = await startReference(references, 'bench/expressBaseline.ts');
+      rounds = await httpRounds({
+        bare: (seconds) => throughput(bareUrl, 'x', '1.00', seconds),
+        expressBaseline: (seconds) => throughput(expressUrl, 'x', '1.00', seconds),
+        gatewaySoldOut: (seconds) => throughput(services.gateway.url, 'gone', '1.00', seconds),
+        gatewayAccept: (seconds) => throughput(services.gateway.url, 'open', '1.00', seconds),
+      });
+    } finally {
+      await services.stop();
+      await references.stopAll();
+    }
     const enqueue = await enqueueRate(path.join(scratch, 'enqueue'));
     const raw = await rawInsertRate(path.join(scratch, 'raw'));
     const drain = await drainRate(path.join(scratch, 'drain'));

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { queryPrometheus, queryRange, type Series } from '../infra/prometheus/prometheus.ts';
 import { readState } from '../infra/prometheus/state.ts';
+import { BrokerMetric, ScrapeJob } from '../services/protocol/metricNames.ts';
+import { PrometheusMetric } from './spec/externalMetrics.ts';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('.', import.meta.url));
 
@@ -21,7 +23,7 @@ interface GrafanaTarget {
   expr: string;
   legendFormat?: string;
 }
-export interface GrafanaPanel {
+interface GrafanaPanel {
   id: number;
   type: string;
   title: string;
@@ -118,12 +120,14 @@ export function formatValue(value: number): string {
   return Math.abs(value) >= 1000 ? value.toFixed(0) : value.toPrecision(3);
 }
 
-const BROKER_ONLY = /rocketmq_/;
+/** A query of one of the broker's own metrics: it has data only when a broker was scraped. */
+const BROKER_ONLY = new RegExp(`\\b(${Object.values(BrokerMetric).join('|')})\\b`);
+const BROKER_UP = `${PrometheusMetric.UP}{job="${ScrapeJob.BROKER}"}`;
 
 /** Whether a broker was scraped successfully at any time in [start, end]. */
-export async function brokerWasUp(url: string, start: number, end: number): Promise<boolean> {
+async function brokerWasUp(url: string, start: number, end: number): Promise<boolean> {
   const range = Math.max(1, Math.ceil(end - start));
-  const result = await queryPrometheus(url, `max_over_time(up{job="rocketmq"}[${range}s])`, end);
+  const result = await queryPrometheus(url, `max_over_time(${BROKER_UP}[${range}s])`, end);
   return result.some((s) => s.values.some(([, v]) => v === '1'));
 }
 
@@ -150,7 +154,7 @@ export async function checkDashboards(options: { url: string; start: number; end
               ...base,
               expr,
               status: 'skipped',
-              detail: 'skipped: no broker in this run (up{job="rocketmq"} never 1)',
+              detail: `skipped: no broker in this run (${BROKER_UP} never 1)`,
             });
             continue;
           }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DRIVERS } from './driver/registry.ts';
+import { DRIVER_NAMES } from './driver/types.ts';
 
 /** `30s`, `2m`, `500ms` or a bare number of seconds, to ms. */
 export function parseDuration(text: string): number | null {
@@ -19,7 +21,7 @@ const duration = z.string().transform((text, ctx) => {
 });
 const int = (min: number) => z.coerce.number().int().min(min);
 
-export const optionsSchema = z
+const optionsSchema = z
   .object({
     rps: z.coerce.number().positive().max(200_000).default(1000),
     duration: duration.prefault('30s'),
@@ -41,7 +43,7 @@ export const optionsSchema = z
       .regex(/^[A-Za-z0-9_.-]+$/, 'label: letters, digits, _ . - only')
       .default('run'),
     out: z.string().default('results'),
-    driver: z.enum(['paced', 'autocannon', 'k6']).default('paced'),
+    driver: z.enum(DRIVER_NAMES).default('paced'),
     maxP99: z.coerce.number().positive().optional(),
     minRateRatio: z.coerce.number().min(0).max(1).default(0.95),
     maxDrain: duration.optional(),
@@ -56,8 +58,12 @@ export const optionsSchema = z
     closedLoop: z.boolean().default(false),
   })
   .superRefine((o, ctx) => {
-    if (o.closedLoop && o.driver !== 'autocannon')
-      ctx.addIssue({ code: 'custom', path: ['closedLoop'], message: '--closed-loop goes with --driver autocannon' });
+    if (o.closedLoop && !DRIVERS[o.driver].closedLoop)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['closedLoop'],
+        message: `--closed-loop goes with --driver ${DRIVER_NAMES.filter((n) => DRIVERS[n].closedLoop).join(' or ')}`,
+      });
     if (o.ramp > o.duration) ctx.addIssue({ code: 'custom', path: ['ramp'], message: '--ramp must not exceed --duration' });
     if ((o.db || o.orderUrl) && !o.target)
       ctx.addIssue({
@@ -142,8 +148,8 @@ Load
   --repeat-ratio R      share of requests that repeat an earlier (user, product) (default 0.05)
   --connections N       keep-alive connections (default 128)
   --workers N           generator threads for the paced driver (default: one per 8,000 req/s)
-  --driver D            paced (even arrivals, CO-corrected latency) | autocannon (bursts each
-                        second; baseline) | k6 (needs a k6 binary on PATH) (default paced)
+  --driver D            (default paced)
+${DRIVER_NAMES.map((n) => `                          ${n.padEnd(11)} ${DRIVERS[n].summary}`).join('\n')}
   --closed-loop         with --driver autocannon: no rate, as fast as the connections allow
                         (capacity, a closed model; --rps and --min-rate-ratio then mean nothing)
   --timeout T           per-request timeout (default 10s)

@@ -1,54 +1,174 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
-/**
- * Child processes the harness starts, each stopped by its own PID: SIGTERM, then SIGKILL after a
- * timeout. One registry per harness run, so Ctrl-C and errors stop exactly what this run started.
- */
-export class ProcessGroup {
-  private readonly children: { name: string; child: ChildProcess; output: string[] }[] = [];
+/** A service's own shutdown gives up after 10 s (services/common/http.ts): SIGKILL only past that. */
+const STOP_TIMEOUT_MS = 15_000;
+const READY_TIMEOUT_MS = 60_000;
+/** The bench's reference servers announce their port within a second or two. */
+const ANNOUNCE_TIMEOUT_MS = 30_000;
+/** Enough of a child's output to explain why it died. */
+const TAIL_CHARS = 8_000;
 
-  start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
+export interface ChildOptions {
+  env?: NodeJS.ProcessEnv;
+  /** 'inherit' (npm start): its output goes to this terminal. 'pipe' (default): its tail is kept for errors. */
+  stdio?: 'pipe' | 'inherit';
+  /** Called whenever it exits, whoever stopped it. */
+  onExit?: (code: number | null) => void;
+}
+
+/**
+ * A TypeScript entry point run as a child process with the same node as this one, stopped by its own
+ * PID. It can be started again after a stop: the crash tests kill a service and bring it back.
+ */
+export class Child {
+  private current: ChildProcess | undefined;
+  private output = '';
+
+  constructor(
+    readonly name: string,
+    readonly file: string,
+    private readonly options: ChildOptions = {},
+  ) {}
+
+  start(): void {
+    if (this.running) throw new Error(`${this.name} is already running`);
+    this.output = '';
+    const child = spawn(process.execPath, ['--import', 'tsx', this.file], {
+      env: this.options.env ?? process.env,
+      stdio: this.options.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    });
     const keep = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      if (output.length > 50) output.shift();
+      this.output = (this.output + chunk.toString()).slice(-TAIL_CHARS);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    this.children.push({ name, child, output });
-    return child;
+    const onExit = this.options.onExit;
+    if (onExit) child.once('exit', onExit);
+    this.current = child;
   }
 
-  /** The last lines a child printed: for an error message when it died. */
-  tail(child: ChildProcess): string {
-    return this.children.find((c) => c.child === child)?.output.join('').slice(-2000) ?? '';
+  /** The process of the latest start. */
+  get proc(): ChildProcess | undefined {
+    return this.current;
   }
 
-  async stopAll(timeoutMs = 10_000): Promise<void> {
-    // Reverse start order: the gateway before the order service it depends on.
-    for (const { child } of [...this.children].reverse()) await stop(child, timeoutMs);
-    this.children.length = 0;
+  get running(): boolean {
+    return this.current !== undefined && this.current.exitCode === null && this.current.signalCode === null;
+  }
+
+  /** How it ended, for error messages: "code 1" or "SIGKILL". */
+  get ended(): string {
+    return this.current?.signalCode ?? `code ${this.current?.exitCode ?? 'none'}`;
+  }
+
+  /** The last lines it printed (empty with inherited stdio), set off for an error message. */
+  tail(): string {
+    return this.output ? `\n--- last output of ${this.name} ---\n${this.output}` : '';
+  }
+
+  /** Stops it by PID: `signal`, then SIGKILL after STOP_TIMEOUT_MS. Resolves once it has exited. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.current;
+    if (!child || !this.running || child.pid === undefined) return;
+    const pid = child.pid;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // It may exit between the check and the signal: ESRCH then means "already gone".
+    const send = (name: NodeJS.Signals) => {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // already exited
+      }
+    };
+    send(signal);
+    const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => send('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
   }
 }
 
-export async function stop(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const pid = child.pid;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // It may exit between the check and the signal: ESRCH then means "already gone".
-  const signal = (name: NodeJS.Signals) => {
+/** The children one run started, stopped in reverse start order: a caller before what it calls. */
+export class ProcessGroup {
+  private readonly children: Child[] = [];
+
+  start(name: string, file: string): Child {
+    const child = new Child(name, file);
+    this.children.push(child);
+    child.start();
+    return child;
+  }
+
+  async stopAll(): Promise<void> {
+    const children = this.children.splice(0).reverse();
+    for (const child of children) await child.stop();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `${url}/healthz` until it answers 2xx. Fails at once, with the child's last output, if the
+ * child died or `signal` aborted; else after READY_TIMEOUT_MS.
+ */
+export async function waitHealthy(url: string, child: Child, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    signal?.throwIfAborted();
+    if (!child.running) throw new Error(`${child.name} exited (${child.ended}) before ${url} was ready${child.tail()}`);
     try {
-      process.kill(pid, name);
+      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })).ok) return;
     } catch {
-      // already exited
+      // not listening yet
     }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), timeoutMs);
-  await exited;
-  clearTimeout(timer);
+    await sleep(100);
+  }
+  throw new Error(`${child.name}: ${url}/healthz did not answer within ${READY_TIMEOUT_MS} ms${child.tail()}`);
+}
+
+/** The URL of a child server that prints `{"port":N}` as its first line once listening (the bench's reference servers). */
+export function announcedUrl(child: Child): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = child.proc;
+    if (!proc) return reject(new Error(`${child.name} was not started`));
+    let buffer = '';
+    const timer = setTimeout(
+      () => reject(new Error(`${child.name} did not announce its port in time${child.tail()}`)),
+      ANNOUNCE_TIMEOUT_MS,
+    );
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const line = buffer.split('\n').find((l) => l.trim().startsWith('{'));
+      if (!line) return;
+      clearTimeout(timer);
+      resolve(`http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`);
+    });
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`${child.name} exited (${child.ended}) before announcing its port${child.tail()}`));
+    });
+  });
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 export async function freePort(): Promise<number> {
@@ -62,37 +182,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `url` until it answers 2xx; fails early if the child died. */
-export async function waitReady(url: string, child: ChildProcess, group: ProcessGroup, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url} exited with code ${child.exitCode} before it was ready:\n${group.tail(child)}`);
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/** True while a process with this PID exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
-  throw new Error(`${url} was not ready within ${timeoutMs} ms:\n${group.tail(child)}`);
 }
 
-/** Waits for the first line of stdout that parses as JSON (a child announcing its port). */
-export function firstJsonLine<T>(child: ChildProcess, timeoutMs = 15_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error('child did not announce itself in time')), timeoutMs);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const line = buffer.split('\n').find((l) => l.trim().startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as T);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before announcing itself`)));
-  });
+/**
+ * Stops a process known only by its PID (one started by another command, e.g. `npm run observe:start`):
+ * SIGTERM, a bounded wait, then SIGKILL.
+ */
+export async function stopPid(pid: number, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+  if (!isAlive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
-
-/** Arguments to run a TypeScript entry point with the same node as this process. */
-export const tsNode = (file: string): [string, string[]] => [process.execPath, ['--import', 'tsx', file]];

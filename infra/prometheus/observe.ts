@@ -4,15 +4,8 @@
  * PID file so that stop kills exactly that process.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import {
-  DEFAULT_PROM_PORT,
-  isAlive,
-  isPrometheusPid,
-  PrometheusUnavailable,
-  startPrometheus,
-  stopPid,
-  targetsFromEnv,
-} from './prometheus.ts';
+import { isAlive, stopPid } from '../launch/processes.ts';
+import { DEFAULT_PROM_PORT, isPrometheusPid, PrometheusUnavailable, startPrometheus, targetsFromEnv } from './prometheus.ts';
 import { type ObserveState, pidFile, readState, stateDir, stateFile } from './state.ts';
 
 async function start(): Promise<void> {

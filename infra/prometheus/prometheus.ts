@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { aptInstall } from '../apt.ts';
+import { isAlive, stopPid } from '../launch/processes.ts';
 
 /**
  * Not 9090: the Debian package enables `prometheus.service` (listening on :9090) and starts it on any
@@ -17,9 +18,8 @@ import { aptInstall } from '../apt.ts';
  */
 export const DEFAULT_PROM_PORT = 9095;
 const READY_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
 
-export interface ScrapeTarget {
+interface ScrapeTarget {
   job: string;
   /** host:port */
   address: string;
@@ -102,15 +102,6 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Guards against a stale PID file whose PID now belongs to someone else's process. */
 export function isPrometheusPid(pid: number): boolean {
   try {
@@ -118,15 +109,6 @@ export function isPrometheusPid(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** SIGTERM, wait (bounded), then SIGKILL. */
-export async function stopPid(pid: number, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
-  if (!isAlive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 export interface StartOptions {
@@ -138,7 +120,7 @@ export interface StartOptions {
   readyTimeoutMs?: number;
 }
 
-export interface RunningPrometheus {
+interface RunningPrometheus {
   url: string;
   pid: number;
   /** Holds the config, the TSDB and prometheus.log; removed by stop(). */

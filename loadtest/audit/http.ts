@@ -1,17 +1,12 @@
 import http from 'node:http';
+import { readOrderAnswer, type OrderAnswer } from '../driver/answers.ts';
 import type { AuditOrder, QueuedAnswer } from './rules.ts';
-
-export interface OrderView {
-  orderId: string;
-  orderStatus: string;
-  consumedAt?: number | null;
-}
 
 // Enough sockets for the e2e pollers and the HTTP audit not to queue behind each other.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /** GET /api/query.do for one user and product; null when the gateway knows no such order. */
-export function queryOrder(target: string, phone: string, prodId: string, timeoutMs = 5000): Promise<OrderView | null> {
+export function queryOrder(target: string, phone: string, prodId: string, timeoutMs = 5000): Promise<OrderAnswer | null> {
   const url = new URL('/api/query.do', target);
   url.searchParams.set('userPhoneNum', phone);
   url.searchParams.set('prodId', prodId);
@@ -23,8 +18,7 @@ export function queryOrder(target: string, phone: string, prodId: string, timeou
       res.on('end', () => {
         if (res.statusCode === 404) return resolve(null);
         try {
-          const envelope = JSON.parse(text) as { data?: OrderView | null };
-          resolve(envelope.data ?? null);
+          resolve(readOrderAnswer(text));
         } catch (error) {
           reject(error);
         }
@@ -39,7 +33,11 @@ export function queryOrder(target: string, phone: string, prodId: string, timeou
  * The HTTP-only audit's store: what query.do says for every queued user (when no DB is at hand).
  * Bounded concurrency so the audit does not become a load test of its own.
  */
-export async function readOrdersOverHttp(target: string, queued: readonly QueuedAnswer[], concurrency = 16): Promise<AuditOrder[]> {
+export async function readOrdersOverHttp(
+  target: string,
+  queued: readonly QueuedAnswer[],
+  concurrency = 16,
+): Promise<AuditOrder[]> {
   const orders: AuditOrder[] = [];
   let next = 0;
   const worker = async () => {

@@ -1,7 +1,7 @@
 import { OrderStatus } from '../../services/protocol/codes.ts';
 
 /**
- * The invariants of shared/README §3 as pure functions over plain data: what the gateway answered
+ * The invariants of a flash sale (docs/design.md §1) as pure functions over plain data: what the gateway answered
  * (the driver's record) and what the order store holds. A reader (db.ts or http.ts) fills the input.
  */
 export interface AuditProduct {
@@ -50,7 +50,7 @@ export interface AuditInput {
 
 const EXAMPLES = 5;
 
-export interface ProductAudit {
+interface ProductAudit {
   id: string;
   initialStock: number;
   stock: number | null;
@@ -156,8 +156,9 @@ export function audit(input: AuditInput): AuditResult {
   const notChecked: string[] = [];
   if (!input.ordersComplete) notChecked.push('phantom (needs the order DB: --db)');
   if (input.products.some((p) => p.stock === null)) notChecked.push('db_stock + sold = initial (needs the order DB: --db)');
-  if (input.mode === 'http') notChecked.push('duplicates beyond the one order query.do shows per user (needs the order DB: --db)');
-  if (!input.expectFullSale) notChecked.push('undersold (needs a fully drained shop of the run\'s own, no fault injected)');
+  if (input.mode === 'http')
+    notChecked.push('duplicates beyond the one order query.do shows per user (needs the order DB: --db)');
+  if (!input.expectFullSale) notChecked.push("undersold (needs a fully drained shop of the run's own, no fault injected)");
 
   return {
     mode: input.mode,

@@ -1,7 +1,18 @@
 import autocannon from 'autocannon';
+import { readChargeAnswer } from './answers.ts';
 import { plannedRequests } from './schedule.ts';
-import type { AnswerSink, ChargeAnswer, DriverConfig, DriverHooks, DriverResult } from './types.ts';
-import { formBody, requestAt, type Workload } from './workload.ts';
+import type { AnswerSink, ChargeAnswer, Driver, DriverConfig, DriverResult, DriverSinks } from './types.ts';
+import { formBody, requestAt, type ChargeRequest, type Workload } from './workload.ts';
+
+const answerTo = (charge: ChargeRequest, status: number, code: number, orderId: string | null): ChargeAnswer => ({
+  index: charge.index,
+  phone: charge.phone,
+  prodId: charge.prodId,
+  status,
+  code,
+  orderId,
+  answeredAt: Date.now(),
+});
 
 /**
  * One autocannon instance over `workload`: `amount` requests at `overallRate`, or (closed loop) as
@@ -18,7 +29,7 @@ async function drive(
   let next = 0;
   let pending: ChargeAnswer[] = [];
   // Sent, not yet answered: autocannon drops the answers of requests in flight when it stops.
-  const inFlight = new Map<number, ReturnType<typeof requestAt>>();
+  const inFlight = new Map<number, ChargeRequest>();
   const flushTimer = setInterval(() => {
     if (pending.length > 0) onAnswers(pending);
     pending = [];
@@ -45,27 +56,11 @@ async function drive(
               return { ...request, body: formBody(charge) };
             },
             onResponse: (status, body, context) => {
-              const charge = (context as { charge?: ReturnType<typeof requestAt> }).charge;
+              const charge = (context as { charge?: ChargeRequest }).charge;
               if (!charge) return;
               inFlight.delete(charge.index);
-              let code = 0;
-              let orderId: string | null = null;
-              try {
-                const envelope = JSON.parse(body) as { code?: number; data?: { orderId?: string } | null };
-                code = envelope.code ?? 0;
-                orderId = envelope.data?.orderId ?? null;
-              } catch {
-                // not an envelope
-              }
-              pending.push({
-                index: charge.index,
-                phone: charge.phone,
-                prodId: charge.prodId,
-                status,
-                code,
-                orderId,
-                answeredAt: Date.now(),
-              });
+              const { code, orderId } = readChargeAnswer(body);
+              pending.push(answerTo(charge, status, code, orderId));
             },
           },
         ],
@@ -80,16 +75,7 @@ async function drive(
   } finally {
     signal?.removeEventListener('abort', stop);
     clearInterval(flushTimer);
-    for (const charge of inFlight.values())
-      pending.push({
-        index: charge.index,
-        phone: charge.phone,
-        prodId: charge.prodId,
-        status: 0,
-        code: 0,
-        orderId: null,
-        answeredAt: Date.now(),
-      });
+    for (const charge of inFlight.values()) pending.push(answerTo(charge, 0, 0, null));
     if (pending.length > 0) onAnswers(pending);
   }
 }
@@ -113,13 +99,8 @@ const latencyOf = (r: autocannon.Result) => ({
  * one. It warms the server and this process's JIT, but NOT the sockets: each instance opens its own
  * connections (autocannon cannot hand them over), so the measured phase still pays their setup.
  */
-export async function runAutocannon(
-  config: DriverConfig,
-  onAnswers: AnswerSink,
-  signal?: AbortSignal,
-  closedLoop = false,
-  hooks: DriverHooks = {},
-): Promise<DriverResult> {
+async function runAutocannon(config: DriverConfig, sinks: DriverSinks, signal?: AbortSignal): Promise<DriverResult> {
+  const closedLoop = config.closedLoop ?? false;
   const planned = plannedRequests(config.schedule);
   let warmup: DriverResult['warmup'] = null;
   if (config.warmup && config.warmup.durationMs > 0) {
@@ -127,7 +108,7 @@ export async function runAutocannon(
     const load = closedLoop
       ? { durationS: Math.max(1, Math.round(config.warmup.durationMs / 1000)) }
       : { amount: plannedRequests(warmSchedule) };
-    const w = await drive(config, config.warmup.workload, load, hooks.onWarmupAnswers ?? (() => undefined), signal);
+    const w = await drive(config, config.warmup.workload, load, sinks.onWarmupAnswers ?? (() => undefined), signal);
     warmup = {
       durationMs: config.warmup.durationMs,
       requests: w.requests.total,
@@ -136,13 +117,13 @@ export async function runAutocannon(
       sameConnections: false,
     };
   }
-  hooks.onMeasureStart?.();
+  sinks.onMeasureStart?.();
   const cpu0 = process.cpuUsage();
   const result = await drive(
     config,
     config.workload,
     closedLoop ? { durationS: config.schedule.durationMs / 1000 } : { amount: planned },
-    onAnswers,
+    sinks.onAnswers,
     signal,
   );
   // autocannon's own run time, without its start-up (as the paced driver's clock starts after warm-up).
@@ -165,5 +146,15 @@ export async function runAutocannon(
     generatorLimited: false,
     generatorLimitReasons: ['autocannon: bursts each second (not evenly paced); latency not corrected for coordinated omission'],
     warmup,
+    checks: [],
   };
 }
+
+export const autocannonDriver: Driver = {
+  name: 'autocannon',
+  summary: 'bursts each second; the baseline',
+  answersEach: true,
+  warmsUp: true,
+  closedLoop: true,
+  run: runAutocannon,
+};

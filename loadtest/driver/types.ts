@@ -22,7 +22,7 @@ export type Phase = 'warmup' | 'measure';
  * The warm-up before the measured phase: the same rate (and ramp, capped at its length) on the same
  * generator threads and connections, with a workload of its own (a product the audit leaves out).
  */
-export interface WarmupConfig {
+interface WarmupConfig {
   durationMs: number;
   workload: Workload;
 }
@@ -35,10 +35,26 @@ export interface DriverConfig {
   connections: number;
   workers: number;
   timeoutMs: number;
+  /** Closed model (capacity): no rate, each connection sends its next request when the last one answered. */
+  closedLoop?: boolean;
+  /** Limits for a driver that judges its own run (k6's thresholds); the harness judges the rest. */
+  limits?: { maxP99Ms?: number | undefined; minRateRatio?: number };
+}
+
+/** The drivers, named once: the registry (registry.ts), the options and the results schema use this list. */
+export const DRIVER_NAMES = ['paced', 'autocannon', 'k6'] as const;
+export type DriverName = (typeof DRIVER_NAMES)[number];
+
+/** A check a driver made of its own run (k6's thresholds), in the results' thresholds shape. */
+export interface DriverCheck {
+  name: string;
+  limit: number;
+  value: number | null;
+  passed: boolean;
 }
 
 export interface DriverResult {
-  driver: 'paced' | 'autocannon' | 'k6';
+  driver: DriverName;
   planned: number;
   requests: number;
   errors: number;
@@ -54,15 +70,36 @@ export interface DriverResult {
   generatorLimitReasons: string[];
   /** The warm-up, measured apart (null: no warm-up, or the driver has none). */
   warmup: { durationMs: number; requests: number; errors: number; latencyMs: LatencySummary; sameConnections: boolean } | null;
+  /** The driver's own pass/fail checks (empty for the harness's own drivers). */
+  checks: DriverCheck[];
 }
 
 /** Streamed to the run while it goes: answers in batches (for the audit, e2e sample, progress). */
 export type AnswerSink = (answers: ChargeAnswer[]) => void;
 
-/** What a driver tells the run besides the measured answers. */
-export interface DriverHooks {
+/** Where a driver streams what it learns while it runs. */
+export interface DriverSinks {
+  /** Measured answers, in batches (the audit, the e2e sample and progress read them). */
+  onAnswers: AnswerSink;
   /** Warm-up answers: never mixed with the measured ones. */
   onWarmupAnswers?: AnswerSink;
   /** Called once when the measured phase's clock starts (after the warm-up). */
   onMeasureStart?: () => void;
+}
+
+/**
+ * The one driver boundary: every load generator is run the same way, and says what it can do so that
+ * the run plans around it (no driver is special-cased by name outside the registry).
+ */
+export interface Driver {
+  readonly name: DriverName;
+  /** One line for --help. */
+  readonly summary: string;
+  /** Hands every answer back to the run (needed for the per-request audit: lost, phantom). */
+  readonly answersEach: boolean;
+  /** Runs a warm-up phase before the measured one. */
+  readonly warmsUp: boolean;
+  /** Can run closed-loop (DriverConfig.closedLoop). */
+  readonly closedLoop: boolean;
+  run(config: DriverConfig, sinks: DriverSinks, signal?: AbortSignal): Promise<DriverResult>;
 }

@@ -23,7 +23,7 @@ export interface ChargeRequest {
 }
 
 /** A 32-bit integer hash to [0, 1) (splitmix-style): deterministic, no state. */
-export function unitHash(i: number, salt: number): number {
+function unitHash(i: number, salt: number): number {
   let x = (Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(salt + 1, 0xc2b2ae35)) >>> 0;
   x = Math.imul(x ^ (x >>> 16), 0x7feb352d) >>> 0;
   x = Math.imul(x ^ (x >>> 15), 0x846ca68b) >>> 0;
@@ -34,7 +34,11 @@ export function unitHash(i: number, salt: number): number {
 const PHONE_BASE = 13_000_000_000;
 
 export function productCatalogue(count: number): { id: string; name: string; price: string }[] {
-  return Array.from({ length: count }, (_, k) => ({ id: `lt_p${k + 1}`, name: `Load test product ${k + 1}`, price: `${100 + k}.00` }));
+  return Array.from({ length: count }, (_, k) => ({
+    id: `lt_p${k + 1}`,
+    name: `Load test product ${k + 1}`,
+    price: `${100 + k}.00`,
+  }));
 }
 
 function zipfIndex(u: number, n: number): number {

@@ -44,6 +44,12 @@ export class E2eSampler {
 
   async settle(): Promise<{ samples: number; timedOut: number; p50: number; p90: number; p99: number }> {
     await Promise.all(this.polls);
-    return { samples: this.samples.length, timedOut: this.timedOut, p50: percentile(this.samples, 50), p90: percentile(this.samples, 90), p99: percentile(this.samples, 99) };
+    return {
+      samples: this.samples.length,
+      timedOut: this.timedOut,
+      p50: percentile(this.samples, 50),
+      p90: percentile(this.samples, 90),
+      p99: percentile(this.samples, 99),
+    };
   }
 }

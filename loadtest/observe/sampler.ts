@@ -14,7 +14,7 @@ export interface TimePoint {
 }
 
 /** Cumulative counts since the sampler started (deltas from its first scrape). */
-export interface Totals {
+interface Totals {
   requests: number;
   enqueued: number;
   consumed: number;
@@ -34,9 +34,7 @@ function counters(gateway: Sample[] | null, order: Sample[] | null): Totals {
   return {
     requests: gateway ? sumOf(gateway, GatewayMetric.REQUESTS, { route: Route.CHARGE }) : 0,
     enqueued: gateway ? sumOf(gateway, QueueMetric.ENQUEUED) : 0,
-    consumed: order
-      ? FINAL_CONSUME_OUTCOMES.reduce((n, outcome) => n + sumOf(order, OrderMetric.CONSUMED, { outcome }), 0)
-      : 0,
+    consumed: order ? FINAL_CONSUME_OUTCOMES.reduce((n, outcome) => n + sumOf(order, OrderMetric.CONSUMED, { outcome }), 0) : 0,
   };
 }
 
@@ -55,11 +53,17 @@ export class Sampler {
   /** Bumped by rebase(): a scrape that began before it is dropped. */
   private generation = 0;
   lagMessages = 0;
+  private readonly listeners: ((point: TimePoint) => void)[] = [];
 
   constructor(
     private readonly gatewayUrl: string,
     private readonly orderUrl: string | undefined,
   ) {}
+
+  /** Called with every new point (about once a second): live progress listens here. */
+  onTick(listener: (point: TimePoint) => void): void {
+    this.listeners.push(listener);
+  }
 
   get hasOrderMetrics(): boolean {
     return this.orderUrl !== undefined;
@@ -134,6 +138,8 @@ export class Sampler {
       });
       this.last = totals;
       this.lastAt = now;
+      const point = this.points.at(-1);
+      if (point) for (const listener of this.listeners) listener(point);
     } finally {
       if (generation === this.generation) this.busy = false;
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DRIVER_NAMES } from '../driver/types.ts';
 
 /** The results file, version 1. Documented in loadtest/RESULTS.md; bump the version on any breaking change. */
 export const SCHEMA_VERSION = 1;
@@ -49,7 +50,7 @@ export const runResultSchema = z.object({
   }),
   config: z.record(z.string(), z.unknown()),
   http: z.object({
-    driver: z.enum(['paced', 'autocannon', 'k6']),
+    driver: z.enum(DRIVER_NAMES),
     targetRps: z.number(),
     plannedRequests: z.number(),
     /** plannedRequests over the configured duration: what a perfect generator and system would do (lower than targetRps with a ramp). */

@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseRunResult, type RunResult } from '../record/schema.ts';
+import { verdictOf } from '../verdict/verdict.ts';
 
-export interface Metric {
+interface Metric {
   name: string;
   get: (r: RunResult) => number | null;
   /** Relative band (0.1 = ±10 %) within which a difference is noise. */
@@ -37,7 +38,11 @@ const ABSOLUTE_FLOOR = 1;
 
 export type Verdict = 'same' | 'noise' | 'better' | 'worse' | 'n/a';
 
-export function judge(metric: Metric, base: number | null, value: number | null): { delta: number | null; pct: number | null; verdict: Verdict } {
+export function judge(
+  metric: Metric,
+  base: number | null,
+  value: number | null,
+): { delta: number | null; pct: number | null; verdict: Verdict } {
   if (base === null || value === null) return { delta: null, pct: null, verdict: 'n/a' };
   const delta = value - base;
   const pct = base === 0 ? (delta === 0 ? 0 : null) : delta / base;
@@ -61,14 +66,34 @@ export function compareRuns(runs: { name: string; result: RunResult }[]): string
     for (const r of rest) {
       const value = m.get(r.result);
       const j = judge(m, base, value);
-      row.push(fmt(value), j.delta === null ? '' : (j.delta > 0 ? '+' : '') + fmt(j.delta), j.pct === null ? '' : `${(j.pct * 100).toFixed(1)}%`, j.verdict);
+      row.push(
+        fmt(value),
+        j.delta === null ? '' : (j.delta > 0 ? '+' : '') + fmt(j.delta),
+        j.pct === null ? '' : `${(j.pct * 100).toFixed(1)}%`,
+        j.verdict,
+      );
     }
     rows.push(row);
   }
-  rows.push(['audit', first.result.audit.passed ? 'PASS' : 'FAIL', ...rest.flatMap((r) => [r.result.audit.passed ? 'PASS' : 'FAIL', '', '', ''])]);
-  rows.push(['generator-limited', String(first.result.http.generatorLimited), ...rest.flatMap((r) => [String(r.result.http.generatorLimited), '', '', ''])]);
+  const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  rows.push(['audit', pass(first.result.audit.passed), ...rest.flatMap((r) => [pass(r.result.audit.passed), '', '', ''])]);
+  rows.push([
+    'verdict',
+    pass(verdictOf(first.result).passed),
+    ...rest.flatMap((r) => [pass(verdictOf(r.result).passed), '', '', '']),
+  ]);
+  rows.push([
+    'generator-limited',
+    String(first.result.http.generatorLimited),
+    ...rest.flatMap((r) => [String(r.result.http.generatorLimited), '', '', '']),
+  ]);
   const widths = header.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  const lines = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
   return `${lines.join('\n')}\n\nnoise: a delta within ±band (or under ${ABSOLUTE_FLOOR} in absolute terms) is reported as noise; bands are in loadtest/report/compare.ts.`;
 }
 
@@ -77,7 +102,10 @@ function main(files: string[]): void {
     console.error('usage: npm run compare -- A.json B.json [...]');
     process.exit(2);
   }
-  const runs = files.map((file) => ({ name: path.basename(file, '.json').replace(/^\d{4}-\d{2}-\d{2}T/, ''), result: parseRunResult(JSON.parse(fs.readFileSync(file, 'utf8')), file) }));
+  const runs = files.map((file) => ({
+    name: path.basename(file, '.json').replace(/^\d{4}-\d{2}-\d{2}T/, ''),
+    result: parseRunResult(JSON.parse(fs.readFileSync(file, 'utf8')), file),
+  }));
   console.log(compareRuns(runs));
 }
 

@@ -3,19 +3,30 @@ import { barChart, escapeHtml, lineChart, type Series } from './svg.ts';
 
 function perProduct(points: RunResult['timeseries'], key: 'dbStock' | 'cacheStock', prefix: string): Series[] {
   const products = [...new Set(points.flatMap((p) => Object.keys(p[key])))].sort();
-  return products.map((id) => ({ name: `${prefix} ${id}`, points: points.filter((p) => p[key][id] !== undefined).map((p): [number, number] => [p.t, p[key][id] ?? 0]) }));
+  return products.map((id) => ({
+    name: `${prefix} ${id}`,
+    points: points.filter((p) => p[key][id] !== undefined).map((p): [number, number] => [p.t, p[key][id] ?? 0]),
+  }));
 }
 
 /** One self-contained HTML page for a run: inline SVG and CSS, nothing fetched when it is opened. */
 export function renderReport(r: RunResult, title: string): string {
   const ts = r.timeseries;
-  const series = (name: string, get: (p: RunResult['timeseries'][number]) => number): Series => ({ name, points: ts.map((p): [number, number] => [p.t, get(p)]) });
+  const series = (name: string, get: (p: RunResult['timeseries'][number]) => number): Series => ({
+    name,
+    points: ts.map((p): [number, number] => [p.t, get(p)]),
+  });
   const l = r.http.latencyMs;
   const verdict = r.passed ? 'PASS' : 'FAIL';
   const auditRows = (['oversold', 'stockMismatch', 'duplicates', 'lost', 'phantom', 'undersold'] as const)
     .map((k) => `<tr class="${r.audit[k] === 0 ? 'ok' : 'bad'}"><td>${k}</td><td>${r.audit[k]}</td></tr>`)
     .join('');
-  const thresholdRows = r.thresholds.map((t) => `<tr class="${t.passed ? 'ok' : 'bad'}"><td>${escapeHtml(t.name)}</td><td>${t.value ?? 'n/a'}</td><td>${t.limit}</td></tr>`).join('');
+  const thresholdRows = r.thresholds
+    .map(
+      (t) =>
+        `<tr class="${t.passed ? 'ok' : 'bad'}"><td>${escapeHtml(t.name)}</td><td>${t.value ?? 'n/a'}</td><td>${t.limit}</td></tr>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
@@ -32,7 +43,18 @@ e2e (query.do) p50/p90/p99 ${r.queue.e2eMs.p50}/${r.queue.e2eMs.p90}/${r.queue.e
 <div class="charts">
 ${lineChart('rates', 'Request vs enqueue vs consume rate', [series('requests/s', (p) => p.requestRate), series('enqueued/s', (p) => p.enqueueRate), series('consumed/s', (p) => p.consumeRate)], 'seconds', 'per second')}
 ${lineChart('lag', 'Consumer lag', [series('lag (messages)', (p) => p.lagMessages)], 'seconds', 'messages')}
-${barChart('latency', 'Charge latency (from intended send time)', [{ name: 'p50', value: l.p50 }, { name: 'p90', value: l.p90 }, { name: 'p99', value: l.p99 }, { name: 'p99.9', value: l.p999 }, { name: 'max', value: l.max }], 'ms')}
+${barChart(
+  'latency',
+  'Charge latency (from intended send time)',
+  [
+    { name: 'p50', value: l.p50 },
+    { name: 'p90', value: l.p90 },
+    { name: 'p99', value: l.p99 },
+    { name: 'p99.9', value: l.p999 },
+    { name: 'max', value: l.max },
+  ],
+  'ms',
+)}
 ${lineChart('stock', 'Stock over time', [...perProduct(ts, 'dbStock', 'db'), ...perProduct(ts, 'cacheStock', 'cache')], 'seconds', 'units')}
 </div>
 <h2>Audit (${r.audit.mode}): <span class="verdict ${r.audit.passed ? 'PASS' : 'FAIL'}">${r.audit.passed ? 'PASS' : 'FAIL'}</span></h2>

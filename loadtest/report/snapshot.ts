@@ -7,9 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { formatValue } from '../../dashboards/check.ts';
 import { queryRange } from '../../infra/prometheus/prometheus.ts';
 import { readState } from '../../infra/prometheus/state.ts';
-import { formatValue } from '../../dashboards/check.ts';
+import { GatewayMetric, OrderMetric, QueueMetric } from '../../services/protocol/metricNames.ts';
+import { escapeHtml, lineChart, type Series } from './svg.ts';
 
 interface Chart {
   title: string;
@@ -21,93 +23,54 @@ export const SNAPSHOT_CHARTS: Chart[] = [
   {
     title: 'Gateway requests by result code',
     unit: 'req/s',
-    queries: [{ expr: 'sum by (code) (rate(seckill_gateway_requests_total[10s]))', legend: (m) => `code ${m.code ?? '?'}` }],
+    queries: [{ expr: `sum by (code) (rate(${GatewayMetric.REQUESTS}[10s]))`, legend: (m) => `code ${m.code ?? '?'}` }],
   },
   {
     title: 'Enqueue vs consume rate',
     unit: 'msg/s',
     queries: [
-      { expr: 'sum(rate(seckill_queue_enqueued_total[10s]))', legend: () => 'enqueued' },
-      { expr: 'sum(rate(seckill_order_messages_consumed_total[10s]))', legend: () => 'consumed' },
+      { expr: `sum(rate(${QueueMetric.ENQUEUED}[10s]))`, legend: () => 'enqueued' },
+      { expr: `sum(rate(${OrderMetric.CONSUMED}[10s]))`, legend: () => 'consumed' },
     ],
   },
   {
     title: 'Consumer lag',
     unit: 'messages',
-    queries: [{ expr: 'seckill_order_consumer_lag_messages', legend: () => 'lag' }],
+    queries: [{ expr: OrderMetric.LAG_MESSAGES, legend: () => 'lag' }],
   },
   {
     title: 'Stock in the order database',
     unit: 'units',
-    queries: [{ expr: 'seckill_order_db_stock', legend: (m) => m.product ?? '?' }],
+    queries: [{ expr: OrderMetric.DB_STOCK, legend: (m) => m.product ?? '?' }],
   },
   {
     title: 'Oversold units (must stay 0)',
     unit: 'units',
-    queries: [{ expr: 'sum(seckill_order_oversold_units)', legend: () => 'oversold' }],
+    queries: [{ expr: `sum(${OrderMetric.OVERSOLD})`, legend: () => 'oversold' }],
   },
 ];
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
-const W = 640;
-const H = 240;
-const PAD = { left: 56, right: 12, top: 12, bottom: 28 };
+/** Samples are 1 s apart: a longer step is a gap in the data, drawn as one. */
+const MAX_GAP_SECONDS = 2;
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
-
-interface Line {
-  legend: string;
-  points: Array<[number, number]>;
-}
-
-function chartSvg(chart: Chart, lines: Line[], start: number, end: number): string {
-  const all = lines.flatMap((l) => l.points.map(([, v]) => v));
-  const max = Math.max(1, ...all) * 1.05;
-  const x = (t: number) => PAD.left + ((t - start) / Math.max(1, end - start)) * (W - PAD.left - PAD.right);
-  const y = (v: number) => H - PAD.bottom - (v / max) * (H - PAD.top - PAD.bottom);
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const v = max * f;
-    return `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${formatValue(Number(v.toPrecision(3)))}</text>`;
-  });
-  const ticks = (['start', 'middle', 'end'] as const).map((anchor, i) => {
-    const t = start + ((end - start) * i) / 2;
-    return `<text x="${x(t)}" y="${H - 8}" text-anchor="${anchor}">${new Date(t * 1000).toISOString().slice(11, 19)}</text>`;
-  });
-  const paths = lines.map((line, i) => {
-    // A gap in the data (no sample) starts a new sub-path instead of drawing a straight line across.
-    let d = '';
-    let previous = -Infinity;
-    for (const [t, v] of line.points) {
-      d += `${t - previous > 2 ? 'M' : 'L'}${x(t).toFixed(1)},${y(v).toFixed(1)} `;
-      previous = t;
+async function chartSeries(url: string, chart: Chart, start: number, end: number): Promise<Series[]> {
+  const lines: Series[] = [];
+  for (const q of chart.queries) {
+    for (const series of await queryRange(url, q.expr, start, end, 1)) {
+      const points = series.values.map(([t, v]) => [t, Number(v)] as [number, number]).filter(([, v]) => Number.isFinite(v));
+      if (points.length) lines.push({ name: `${q.legend(series.metric)} (last ${formatValue(points.at(-1)![1])})`, points });
     }
-    return `<path class="series" data-legend="${escapeHtml(line.legend)}" d="${d.trim()}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"/>`;
-  });
-  const legend = lines
-    .map((line, i) => {
-      const last = line.points.at(-1)?.[1];
-      return `<span><i style="background:${COLORS[i % COLORS.length]}"></i>${escapeHtml(line.legend)} (last ${last === undefined ? 'n/a' : formatValue(last)})</span>`;
-    })
-    .join(' ');
-  return `<figure><figcaption>${escapeHtml(chart.title)} <small>${escapeHtml(chart.unit)}</small></figcaption>
-<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${grid.join('')}${ticks.join('')}
-<line x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${H - PAD.bottom}" stroke="#888"/>${paths.join('')}</svg>
-<div class="legend">${lines.length ? legend : '<b>no data</b>'}</div></figure>`;
+  }
+  return lines;
 }
 
 export async function renderSnapshot(options: { url: string; start: number; end: number; title?: string }): Promise<string> {
   const { url, start, end } = options;
   const figures: string[] = [];
-  for (const chart of SNAPSHOT_CHARTS) {
-    const lines: Line[] = [];
-    for (const q of chart.queries) {
-      for (const series of await queryRange(url, q.expr, start, end, 1)) {
-        const points = series.values.map(([t, v]) => [t, Number(v)] as [number, number]).filter(([, v]) => Number.isFinite(v));
-        if (points.length) lines.push({ legend: q.legend(series.metric), points });
-      }
-    }
-    figures.push(chartSvg(chart, lines, start, end));
+  for (const [i, chart] of SNAPSHOT_CHARTS.entries()) {
+    const series = await chartSeries(url, chart, start, end);
+    const axis = { time: { from: start, to: end }, maxGap: MAX_GAP_SECONDS };
+    figures.push(lineChart(`chart-${i + 1}`, chart.title, series, 'time (UTC)', chart.unit, axis));
   }
   const title = options.title ?? 'Seckill run snapshot';
   const when = `${new Date(start * 1000).toISOString()} → ${new Date(end * 1000).toISOString()}`;
@@ -117,9 +80,7 @@ export async function renderSnapshot(options: { url: string; start: number; end:
 body{font:14px system-ui,sans-serif;margin:16px;color:#222;background:#fff}
 main{display:grid;grid-template-columns:repeat(auto-fill,minmax(660px,1fr));gap:12px}
 figure{margin:0;border:1px solid #ccc;border-radius:6px;padding:8px}
-figcaption{font-weight:600;margin-bottom:4px} small{color:#666;font-weight:400}
-svg text{font-size:11px;fill:#555} .legend span{margin-right:12px;white-space:nowrap}
-.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+figcaption{font-weight:600;margin-bottom:4px} svg text{fill:#555}
 </style></head>
 <body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(when)} · Prometheus ${escapeHtml(url)}</p>
 <main>${figures.join('\n')}</main></body></html>

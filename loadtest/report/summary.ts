@@ -1,24 +1,14 @@
 import type { RunResult } from '../record/schema.ts';
-
-/** The live line on a TTY: rewritten in place, nothing at all when stdout is not a terminal. */
-export function progressLine(p: {
-  elapsedS: number;
-  durationS: number;
-  rate: number;
-  queued: number;
-  lag: number;
-  phase: string;
-}): string {
-  return `\r${p.phase.padEnd(6)} ${p.elapsedS.toFixed(0).padStart(4)}/${p.durationS.toFixed(0)} s  ${String(p.rate).padStart(7)} req/s  queued ${String(p.queued).padStart(7)}  lag ${String(p.lag).padStart(7)}   `;
-}
+import { verdictOf } from '../verdict/verdict.ts';
 
 /** CPU pressure (%) above which a run's latencies are flagged as contaminated by other work. */
-export const NOISY_PRESSURE = 10;
+const NOISY_PRESSURE = 10;
 
 const yesNo = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
 /** The end-of-run table: the figures a person reads first, then every check with its verdict. */
 export function summaryTable(r: RunResult, file: string): string {
+  const verdict = verdictOf(r);
   const l = r.http.latencyMs;
   const rows: [string, string][] = [
     [
@@ -73,7 +63,8 @@ export function summaryTable(r: RunResult, file: string): string {
       `threshold`,
       `${yesNo(t.passed)}  ${t.name}: ${t.value ?? 'n/a'} (limit ${t.limit})`,
     ]),
-    ['RESULT', `${yesNo(r.passed)}  ${file}`],
+    ['RESULT', `${yesNo(verdict.passed)}  ${file}`],
+    ...verdict.reasons.map((reason): [string, string] => ['  because', reason]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');

@@ -1,22 +1,41 @@
-import type { RunResult } from '../record/schema.ts';
+import type { ThresholdRow } from './verdict.ts';
 
-export interface ThresholdLimits {
+interface ThresholdLimits {
   maxP99?: number | undefined;
   minRateRatio: number;
   maxDrainMs?: number | undefined;
 }
 
-/** The run's pass/fail checks besides the audit: each reports its limit and the measured value. */
-export function evaluateThresholds(limits: ThresholdLimits, http: RunResult['http'], queue: RunResult['queue']): RunResult['thresholds'] {
-  const out: RunResult['thresholds'] = [];
+/** What the thresholds read of a run. */
+type HttpFigures = { achievedRps: number; plannedRps: number; latencyMs: { p99: number } };
+type QueueFigures = { drainSeconds: number | null };
+
+/** The run's limits, each with the measured value: rows for the verdict (verdict.ts) and the results file. */
+export function evaluateThresholds(limits: ThresholdLimits, http: HttpFigures, queue: QueueFigures): ThresholdRow[] {
+  const out: ThresholdRow[] = [];
   const ratio = http.plannedRps === 0 ? 1 : Number((http.achievedRps / http.plannedRps).toFixed(3));
-  out.push({ name: 'achieved/planned rate (min-rate-ratio)', limit: limits.minRateRatio, value: ratio, passed: ratio >= limits.minRateRatio });
+  out.push({
+    name: 'achieved/planned rate (min-rate-ratio)',
+    limit: limits.minRateRatio,
+    value: ratio,
+    passed: ratio >= limits.minRateRatio,
+  });
   if (limits.maxP99 !== undefined) {
-    out.push({ name: 'charge latency p99 ms (max-p99)', limit: limits.maxP99, value: http.latencyMs.p99, passed: http.latencyMs.p99 <= limits.maxP99 });
+    out.push({
+      name: 'charge latency p99 ms (max-p99)',
+      limit: limits.maxP99,
+      value: http.latencyMs.p99,
+      passed: http.latencyMs.p99 <= limits.maxP99,
+    });
   }
   if (limits.maxDrainMs !== undefined) {
     const limit = limits.maxDrainMs / 1000;
-    out.push({ name: 'queue drain s (max-drain)', limit, value: queue.drainSeconds, passed: queue.drainSeconds !== null && queue.drainSeconds <= limit });
+    out.push({
+      name: 'queue drain s (max-drain)',
+      limit,
+      value: queue.drainSeconds,
+      passed: queue.drainSeconds !== null && queue.drainSeconds <= limit,
+    });
   }
   return out;
 }

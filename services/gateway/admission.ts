@@ -3,9 +3,9 @@ import type { ChargeRequest } from '../protocol/schemas.ts';
 import { formatCents } from '../protocol/money.ts';
 import type { CachedProduct } from './stockCache.ts';
 
-export type Admission = { admitted: true } | { admitted: false; code: ResultCode; reason: string };
+type Admission = { admitted: true } | { admitted: false; code: ResultCode; reason: string };
 
-export interface AdmissionContext {
+interface AdmissionContext {
   product: CachedProduct | undefined;
   alreadyQueued: boolean;
   now: number;

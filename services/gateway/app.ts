@@ -18,7 +18,7 @@ import type { QueuedEntry, QueuedJournal } from './queuedJournal.ts';
 import type { RateLimiter } from './rateLimiter.ts';
 import type { StockCache } from './stockCache.ts';
 
-export interface GatewayDeps {
+interface GatewayDeps {
   stock: StockCache;
   producer: QueueProducer;
   orders: OrderServiceClient;
@@ -155,7 +155,15 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           log.error({ err: error, orderId: order.orderId }, 'queued order not journalled');
         }
       }
-      return answer(res, Route.CHARGE, started, ResultCode.OK, 'queued', { orderId: order.orderId, status: OrderStatus.QUEUED }, 202);
+      return answer(
+        res,
+        Route.CHARGE,
+        started,
+        ResultCode.OK,
+        'queued',
+        { orderId: order.orderId, status: OrderStatus.QUEUED },
+        202,
+      );
     }),
   );
 

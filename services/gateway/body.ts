@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 
-export type BodyResult =
+type BodyResult =
   | { ok: true; fields: Record<string, unknown> }
   | { ok: false; kind: 'too_large' | 'unsupported_type' | 'malformed'; reason: string };
 
@@ -9,7 +9,7 @@ const MAX_FIELDS = 16;
 /**
  * Reads and parses a charge body (form-urlencoded or JSON) with a size limit. Written by hand rather
  * than with express.urlencoded()/express.json(): measured on this machine those two middlewares cut
- * an Express route from ~15,000 to ~9,400 requests/s (shared/README §6), and the gateway's ceiling
+ * an Express route from ~15,000 to ~9,400 requests/s (docs/design.md §3), and the gateway's ceiling
  * is the framework. Content-Length is checked before reading; a chunked body is cut at the limit.
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {

@@ -26,7 +26,7 @@ const transport = await createTransport(config, log);
 const consumer = await transport.createConsumer({ maxBatch: config.CONSUMER_BATCH, lingerMs: config.CONSUMER_LINGER_MS });
 consumer.start(createOrderProcessor(repository, metrics, config.MAX_DELIVERY_ATTEMPTS, log));
 
-/** Lag, stock and the invariant audit (shared/README §3) are refreshed on a timer, not per scrape. */
+/** Lag, stock and the invariant audit (docs/design.md §1) are refreshed on a timer, not per scrape. */
 async function refreshGauges(): Promise<void> {
   const lag = await consumer.lag();
   metrics.lagMessages.set(lag.messages);

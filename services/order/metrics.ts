@@ -2,9 +2,10 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { LATENCY_BUCKETS, QUEUE_TIME_BUCKETS } from '../common/metrics.ts';
 import { OrderMetric } from '../protocol/metricNames.ts';
 
-
 export function createOrderMetrics(registry: Registry) {
   const registers = [registry];
+  /** A gauge with one series per product (stock, the invariant audit's counts). */
+  const perProduct = (name: string, help: string) => new Gauge({ name, help, labelNames: ['product'] as const, registers });
   return {
     consumed: new Counter({
       name: OrderMetric.CONSUMED,
@@ -40,30 +41,16 @@ export function createOrderMetrics(registry: Registry) {
       help: 'Age of the oldest message not yet consumed',
       registers,
     }),
-    dbStock: new Gauge({
-      name: OrderMetric.DB_STOCK,
-      help: 'Stock left per product in the order database',
-      labelNames: ['product'] as const,
-      registers,
-    }),
-    oversold: new Gauge({
-      name: OrderMetric.OVERSOLD,
-      help: 'Units sold beyond the initial stock, per product (invariant audit; must stay 0)',
-      labelNames: ['product'] as const,
-      registers,
-    }),
-    stockMismatch: new Gauge({
-      name: OrderMetric.STOCK_MISMATCH,
-      help: '|stock + sold - initial stock| per product (invariant audit; must stay 0)',
-      labelNames: ['product'] as const,
-      registers,
-    }),
-    duplicateBuyers: new Gauge({
-      name: OrderMetric.DUPLICATE_BUYERS,
-      help: 'Users holding more than one successful order of a product (invariant audit; must stay 0)',
-      labelNames: ['product'] as const,
-      registers,
-    }),
+    dbStock: perProduct(OrderMetric.DB_STOCK, 'Stock left per product in the order database'),
+    oversold: perProduct(OrderMetric.OVERSOLD, 'Units sold beyond the initial stock, per product (invariant audit; must stay 0)'),
+    stockMismatch: perProduct(
+      OrderMetric.STOCK_MISMATCH,
+      '|stock + sold - initial stock| per product (invariant audit; must stay 0)',
+    ),
+    duplicateBuyers: perProduct(
+      OrderMetric.DUPLICATE_BUYERS,
+      'Users holding more than one successful order of a product (invariant audit; must stay 0)',
+    ),
     invariantChecks: new Counter({
       name: OrderMetric.INVARIANT_CHECKS,
       help: 'Invariant audits run',

@@ -20,7 +20,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export class StockConflictError extends Error {}
+class StockConflictError extends Error {}
 
 /** All SQL of the order service. Every value is a bound parameter (knex builds placeholders). */
 export class OrderRepository {
@@ -111,7 +111,7 @@ export class OrderRepository {
   }
 
   /**
-   * The invariants of shared/README §3 that the database alone can tell, per product: units sold
+   * The invariants (docs/design.md §1) that the database alone can tell, per product: units sold
    * beyond the initial stock, and whether stock + sold still equals the initial stock.
    */
   async checkInvariants(): Promise<{ prodId: string; oversold: number; stockMismatch: number; duplicateBuyers: number }[]> {

@@ -5,7 +5,7 @@ import { OrderStatus } from './codes.ts';
  * The order service's internal API, as the gateway reads it. Validated on the gateway's side too:
  * the order service is another process, and its answers are an edge like any other.
  */
-export const productSchema = z.object({
+const productSchema = z.object({
   id: z.string(),
   name: z.string(),
   priceCents: z.number().int().nonnegative(),

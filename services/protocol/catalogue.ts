@@ -6,7 +6,7 @@ import { PRODUCT_ID } from './schemas.ts';
  * The catalogue a shop starts with: the order service seeds it (SEED_FILE), the harness writes it for
  * its own shops and reads it with --catalogue. One shape for both, so a file that seeds also loads.
  */
-export const catalogueSchema = z.object({
+const catalogueSchema = z.object({
   products: z
     .array(
       z.object({

@@ -8,7 +8,7 @@ export const MESSAGE_VERSION = 1;
  * body:{orderId, userPhoneNo, prodId, chargeMoney}} plus the time it was enqueued (ms since epoch),
  * so the order service can measure queue time. Money is in integer cents.
  */
-export const orderMessageSchema = z.object({
+const orderMessageSchema = z.object({
   header: z.object({
     version: z.literal(MESSAGE_VERSION),
     topicName: z.string().min(1).max(127),
@@ -27,7 +27,7 @@ export function encodeOrderMessage(message: OrderMessage): string {
   return JSON.stringify(message);
 }
 
-export type DecodeResult = { ok: true; message: OrderMessage } | { ok: false; reason: string };
+type DecodeResult = { ok: true; message: OrderMessage } | { ok: false; reason: string };
 
 /** Never throws: a message that is not JSON or not an order message is reported with its reason. */
 export function decodeOrderMessage(payload: string): DecodeResult {

@@ -28,7 +28,6 @@ export type ChargeRequest = z.infer<typeof chargeRequestSchema>;
 
 /** GET /api/query.do. */
 export const queryRequestSchema = z.object({ userPhoneNum: phone, prodId: productId });
-export type QueryRequest = z.infer<typeof queryRequestSchema>;
 
 /** The first issue's message, for the envelope's msg: one clear reason. */
 export function firstIssue(error: z.ZodError): string {

@@ -83,7 +83,8 @@ test(
       const warm: ChargeAnswer[] = [];
       let measureStartedAt = 0;
       let warmAnswersAtStart = 0;
-      const result = await runPaced(config, (a) => measured.push(...a), undefined, {
+      const result = await runPaced(config, {
+        onAnswers: (a) => measured.push(...a),
         onWarmupAnswers: (a) => warm.push(...a),
         onMeasureStart: () => {
           measureStartedAt = Date.now();
@@ -134,7 +135,8 @@ test('paced driver without warm-up: no warm-up answers, the measured phase start
     };
     let warmAnswers = 0;
     let started = false;
-    const result = await runPaced(config, () => undefined, undefined, {
+    const result = await runPaced(config, {
+      onAnswers: () => undefined,
       onWarmupAnswers: (a) => (warmAnswers += a.length),
       onMeasureStart: () => (started = true),
     });

@@ -9,9 +9,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { checkDashboards } from '../../dashboards/check.ts';
-import { freePort } from '../../infra/launch/processes.ts';
+import { freePort, isAlive } from '../../infra/launch/processes.ts';
 import {
-  isAlive,
   isPrometheusPid,
   queryPrometheus,
   renderConfig,

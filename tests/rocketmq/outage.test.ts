@@ -98,10 +98,7 @@ describe('RocketMQ broker outage during a burst', { skip }, () => {
     );
     // Every failed send gave its unit back: the cache is down by exactly the queued orders.
     const gatewayMetrics = await (await fetch(`${services.gatewayUrl}/metrics`)).text();
-    assert.equal(
-      metricValue(gatewayMetrics, GatewayMetric.STOCK_CACHE, { product: PRODUCT.id }),
-      PRODUCT.stock - queued.length,
-    );
+    assert.equal(metricValue(gatewayMetrics, GatewayMetric.STOCK_CACHE, { product: PRODUCT.id }), PRODUCT.stock - queued.length);
 
     await broker('start');
     const queuedIds = new Set(queued.map((a) => String(a.data?.orderId)));

@@ -1,5 +1,5 @@
 /**
- * The RocketMQ transport against a real broker (started by ./broker.ts if none runs; skipped loudly
+ * The RocketMQ transport against a real broker (started by infra/launch/broker.ts if none runs; skipped loudly
  * without Java/Maven unless REQUIRE_REAL_SERVICES=1). Each test uses its own consumer group and key
  * prefix: a new group also receives what earlier runs left in the topic, which is acked and ignored.
  */

@@ -8,7 +8,7 @@ export interface ProductTally {
   sold: number;
 }
 
-/** What the order database says after a run, for the invariants of shared/README §3. */
+/** What the order database says after a run, for the invariants of docs/design.md §1. */
 export interface Tally {
   products: Map<string, ProductTally>;
   orders: Map<string, { status: string; prodId: string; phone: string }>;

@@ -2,19 +2,19 @@ import { Worker } from 'node:worker_threads';
 import { mergeHistograms, summarize } from '../../stats.ts';
 import type { StartMessage, WorkerInput, WorkerMessage } from './worker.ts';
 import { plannedRequests, warmupSchedule } from '../schedule.ts';
-import type { AnswerSink, DriverConfig, DriverHooks, DriverResult } from '../types.ts';
+import type { Driver, DriverConfig, DriverResult, DriverSinks } from '../types.ts';
 
 /** Schedule slip (p99) beyond which the generator, not the system, set the pace. */
-export const MAX_SLIP_P99_MS = 5;
+const MAX_SLIP_P99_MS = 5;
 /**
  * Rate one generator thread keeps evenly paced here. Measured against bare node:http on this 2-core
  * box: one thread saturates (event loop 99 % busy) at about 12,000 req/s; keep headroom.
  */
-export const RPS_PER_THREAD = 8000;
+const RPS_PER_THREAD = 8000;
 export const threadsFor = (rps: number): number => Math.min(8, Math.max(1, Math.ceil(rps / RPS_PER_THREAD)));
 
 /** Event-loop busy share beyond which a generator thread is saturated. */
-export const MAX_EVENT_LOOP_UTILIZATION = 0.9;
+const MAX_EVENT_LOOP_UTILIZATION = 0.9;
 
 /**
  * Worker threads do not get tsx's loader (neither inherited nor via execArgv on Node 20), so a tiny
@@ -27,12 +27,7 @@ const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))
 type Done = Extract<WorkerMessage, { type: 'done' }>;
 
 /** The paced open-model driver: `config.workers` threads share one schedule (see worker.ts). */
-export async function runPaced(
-  config: DriverConfig,
-  onAnswers: AnswerSink,
-  signal?: AbortSignal,
-  hooks: DriverHooks = {},
-): Promise<DriverResult> {
+export async function runPaced(config: DriverConfig, sinks: DriverSinks, signal?: AbortSignal): Promise<DriverResult> {
   const workers = Array.from({ length: config.workers }, (_, workerIndex) => {
     const input: WorkerInput = { config, workerIndex };
     return new Worker(WORKER_BOOT, { eval: true, workerData: input });
@@ -62,7 +57,7 @@ export async function runPaced(
     measureTimer = setTimeout(
       () => {
         cpu0 = process.cpuUsage();
-        hooks.onMeasureStart?.();
+        sinks.onMeasureStart?.();
       },
       Math.max(0, measureAt - Date.now()),
     );
@@ -73,7 +68,7 @@ export async function runPaced(
             new Promise<Done>((resolve, reject) => {
               worker.on('message', (message: WorkerMessage) => {
                 if (message.type === 'answers')
-                  (message.phase === 'warmup' ? hooks.onWarmupAnswers : onAnswers)?.(message.answers);
+                  (message.phase === 'warmup' ? sinks.onWarmupAnswers : sinks.onAnswers)?.(message.answers);
                 else if (message.type === 'done') resolve(message);
               });
               worker.once('error', reject);
@@ -120,6 +115,7 @@ export async function runPaced(
               sameConnections: true,
             }
           : null,
+      checks: [],
     };
   } finally {
     clearTimeout(timer);
@@ -128,3 +124,12 @@ export async function runPaced(
     stopAll();
   }
 }
+
+export const pacedDriver: Driver = {
+  name: 'paced',
+  summary: 'even arrivals, CO-corrected latency',
+  answersEach: true,
+  warmsUp: true,
+  closedLoop: false,
+  run: runPaced,
+};

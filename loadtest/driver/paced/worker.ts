@@ -1,6 +1,6 @@
 /**
  * One paced generator thread. Why not autocannon here: its `overallRate` releases each second's
- * quota in a burst (shared/README §6), and its per-connection closed loop cannot send a request at
+ * quota in a burst (docs/design.md §3), and its per-connection closed loop cannot send a request at
  * a given instant. So this thread owns the clock: every request i with i % workers === workerIndex
  * leaves at its scheduled time on a keep-alive `node:http` agent, and its latency runs from the
  * time it was DUE (coordinated omission corrected: waiting for a free connection counts).
@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type * as hdr from 'hdr-histogram-js';
 import { encodeHistogram, newHistogram, recordMs } from '../../stats.ts';
+import { readChargeAnswer } from '../answers.ts';
 import { dueBy, intendedAt, plannedRequests, warmupSchedule, type Schedule } from '../schedule.ts';
 import type { ChargeAnswer, DriverConfig, Phase } from '../types.ts';
 import { formBody, requestAt, type Workload } from '../workload.ts';
@@ -29,7 +30,7 @@ export interface StartMessage {
   startAt: number;
 }
 
-export interface PhaseReport {
+interface PhaseReport {
   latency: string;
   slip: string;
   sent: number;
@@ -158,15 +159,7 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
         recordMs(p.latency, performance.now() - due);
-        let code = 0;
-        let orderId: string | null = null;
-        try {
-          const envelope = JSON.parse(text) as { code?: number; data?: { orderId?: string } | null };
-          code = envelope.code ?? 0;
-          orderId = envelope.data?.orderId ?? null;
-        } catch {
-          // not an envelope (e.g. the bare benchmark server): status alone tells
-        }
+        const { code, orderId } = readChargeAnswer(text);
         answer(res.statusCode ?? 0, code, orderId);
       });
     });

@@ -5,7 +5,7 @@ import knex, { type Knex } from 'knex';
 /**
  * The order database. knex keeps PostgreSQL/MySQL open; the default is SQLite through better-sqlite3,
  * which knex supports as a client: on this machine it takes ~47k single-row and ~429k batched rows/s
- * against ~2k and ~139k for the sqlite3 driver (shared/README §6), and the order service batches.
+ * against ~2k and ~139k for the sqlite3 driver (docs/design.md §3), and the order service batches.
  */
 export function openOrderDatabase(dataDir: string): Knex {
   fs.mkdirSync(dataDir, { recursive: true });

@@ -3,7 +3,7 @@ import { EmbeddedConsumer } from './consumer.ts';
 import { openQueueLog, type SyncMode } from './log.ts';
 import { EmbeddedProducer } from './producer.ts';
 
-export interface EmbeddedQueueConfig {
+interface EmbeddedQueueConfig {
   dataDir: string;
   topic: string;
   consumerGroup: string;

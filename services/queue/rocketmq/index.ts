@@ -6,7 +6,7 @@ import { RocketmqProducer } from './producer.ts';
 
 export { rocketmqConfigFromEnv, type RocketmqConfig } from './config.ts';
 
-export interface RocketmqTransportOptions {
+interface RocketmqTransportOptions {
   /** Defaults to rocketmqConfigFromEnv() (ROCKETMQ_ENDPOINTS, ROCKETMQ_TOPIC, ROCKETMQ_GROUP, ROCKETMQ_METRICS_URL...). */
   readonly config?: RocketmqConfig;
   /** The client's and the transport's logs go here (never to ~/logs). */

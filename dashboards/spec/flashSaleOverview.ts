@@ -1,0 +1,117 @@
+/** The flash sale at a glance: the invariants, traffic, the queue hand-off and stock. */
+import { ConsumeOutcome, GatewayMetric, OrderMetric } from '../../services/protocol/metricNames.ts';
+import { gaugesOf, p50p99, RATE, type DashboardSpec, type PanelSpec, type Variable } from './grafana.ts';
+import { enqueueVsConsume, lagMessages, lagSeconds } from './shared.ts';
+
+const productVar: Variable = {
+  name: 'product',
+  label: 'Product',
+  query: `label_values(${GatewayMetric.STOCK_CACHE}, product)`,
+  allValue: '.+',
+};
+const productGauges = gaugesOf('product', productVar);
+
+/** A stat of a gauge summed over products: the audit's count of a breach, red from the first unit. */
+const mustBeZero = (title: string, description: string, metric: string, legend: string): PanelSpec => ({
+  title,
+  description,
+  unit: 'none',
+  kind: 'stat',
+  redFrom: 1,
+  targets: [{ expr: `sum(${metric})`, legend }],
+});
+
+export const flashSaleOverview: DashboardSpec = {
+  uid: 'seckill-overview',
+  title: 'Seckill / Flash sale overview',
+  description: 'Gateway admission, queue hand-off, order outcomes, stock and the oversell invariant.',
+  tags: ['seckill'],
+  variables: [productVar],
+  sections: [
+    {
+      row: 'Invariants',
+      panels: [
+        mustBeZero(
+          'Oversold units',
+          'Units sold beyond the initial stock, all products (order service audit). Must read 0.',
+          OrderMetric.OVERSOLD,
+          'oversold',
+        ),
+        mustBeZero(
+          'Stock mismatch units',
+          'Sum over products of |db stock + sold - initial stock|. Must read 0.',
+          OrderMetric.STOCK_MISMATCH,
+          'mismatch',
+        ),
+        mustBeZero(
+          'Duplicate buyers',
+          'Users holding more than one successful order of a product. Must read 0.',
+          OrderMetric.DUPLICATE_BUYERS,
+          'duplicates',
+        ),
+        {
+          title: 'Orders placed',
+          description: 'Messages that became a successful order since the order service started.',
+          unit: 'short',
+          kind: 'stat',
+          targets: [{ expr: `sum(${OrderMetric.CONSUMED}{outcome="${ConsumeOutcome.SUCCESS}"})`, legend: 'orders' }],
+        },
+      ],
+    },
+    {
+      row: 'Traffic',
+      panels: [
+        {
+          title: 'Requests by result code',
+          description:
+            'Gateway answers per second by route and envelope code (10000 queued, 40005 invalid, 40006 sold out, ...).',
+          unit: 'reqps',
+          targets: [{ expr: `sum by (route, code) (rate(${GatewayMetric.REQUESTS}[${RATE}]))`, legend: '{{route}} {{code}}' }],
+        },
+        enqueueVsConsume,
+        {
+          title: 'Orders by outcome',
+          description: 'Consumed messages per second by outcome (success, sold_out, duplicate, redelivered, dead_letter).',
+          unit: 'mps',
+          targets: [{ expr: `sum by (outcome) (rate(${OrderMetric.CONSUMED}[${RATE}]))`, legend: '{{outcome}}' }],
+        },
+        {
+          title: 'Gateway latency p50 / p99',
+          description: 'Public API latency from request to response written, by route.',
+          unit: 's',
+          targets: p50p99(GatewayMetric.REQUEST_DURATION, 'route'),
+        },
+      ],
+    },
+    {
+      row: 'Queue',
+      panels: [
+        lagMessages('Consumer lag (messages)'),
+        lagSeconds('Consumer lag (seconds)'),
+        {
+          title: 'Queue time p50 / p99',
+          description: 'Time from enqueue (gateway) to the order transaction commit (order service).',
+          unit: 's',
+          targets: p50p99(OrderMetric.QUEUE_TIME),
+        },
+      ],
+    },
+    {
+      row: 'Stock',
+      panels: [
+        productGauges(
+          'Stock remaining per product',
+          'short',
+          'Units the gateway may still admit (its cache) vs stock left in the order database.',
+          { 'gateway cache': GatewayMetric.STOCK_CACHE, database: OrderMetric.DB_STOCK },
+        ),
+        productGauges(
+          'Sold-out flags',
+          'bool',
+          '1 when the gateway answers sold out for the product without further work.',
+          GatewayMetric.SOLD_OUT,
+        ),
+      ],
+    },
+  ],
+};

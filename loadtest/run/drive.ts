@@ -1,0 +1,67 @@
+import { plannedRequests } from '../driver/schedule.ts';
+import { runDriver } from '../driver/registry.ts';
+import type { DriverResult } from '../driver/types.ts';
+import { E2eSampler } from '../observe/e2e.ts';
+import { progressPrinter, type RunStatus } from '../observe/progress.ts';
+import { Sampler } from '../observe/sampler.ts';
+import { AnswerBook } from './answerBook.ts';
+import type { RunPlan } from './plan.ts';
+import type { Stack } from './stack.ts';
+
+/** What driving the load leaves for the next steps. */
+export interface Driven {
+  result: DriverResult;
+  book: AnswerBook;
+  warmBook: AnswerBook;
+  sampler: Sampler;
+  e2e: E2eSampler;
+  /** Epoch ms the last answer of the measured phase arrived. */
+  burstEnd: number;
+  /** Epoch ms after which nothing is waited for any more. */
+  deadline: number;
+  /** Ends the live progress line (after the drain, which it also shows). */
+  endProgress: () => void;
+}
+
+/** Step 3: the warm-up and the measured load, with the metrics sampled and a sample of orders followed end to end. */
+export async function drive(plan: RunPlan, stack: Stack, signal: AbortSignal): Promise<Driven> {
+  const { options } = plan;
+  const deadline = Date.now() + plan.budgetMs;
+  const totalStock = plan.products.reduce((n, p) => n + p.stock, 0);
+  // Spread the e2e sample over the queued answers the run can have: stock-bound, or request-bound.
+  const stride = Math.max(1, Math.ceil(Math.min(totalStock, plannedRequests(plan.schedule)) / Math.max(1, options.e2eSample)));
+  const e2e = new E2eSampler(stack.gatewayUrl, options.e2eSample, stride, () => deadline);
+  const book = new AnswerBook(e2e);
+  const warmBook = new AnswerBook();
+  const sampler = new Sampler(stack.gatewayUrl, stack.orderUrl);
+  const clock = { measuring: plan.warmProduct === null, startedAt: Date.now() };
+  const status = (): RunStatus => {
+    const elapsedS = (Date.now() - clock.startedAt) / 1000;
+    const phase = !clock.measuring ? 'warmup' : elapsedS * 1000 > options.duration ? 'drain' : 'load';
+    return { phase, elapsedS, queued: book.queued.length };
+  };
+  const progress = progressPrinter(options.duration, status);
+  if (!options.quiet) sampler.onTick(progress.onTick);
+  await sampler.start();
+  try {
+    const result = await runDriver(
+      options.driver,
+      plan.driver(stack.gatewayUrl),
+      {
+        onAnswers: book.add,
+        onWarmupAnswers: warmBook.add,
+        // The measured phase's clock, rates and timeseries start when the warm-up ends.
+        onMeasureStart: () => {
+          clock.measuring = true;
+          clock.startedAt = Date.now();
+          void sampler.rebase();
+        },
+      },
+      signal,
+    );
+    return { result, book, warmBook, sampler, e2e, burstEnd: Date.now(), deadline, endProgress: progress.end };
+  } catch (error) {
+    sampler.stop();
+    throw error;
+  }
+}
