@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { countFinal, readOrderDb } from '../loadtest/audit/db.ts';
 import { audit, type QueuedAnswer } from '../loadtest/audit/rules.ts';
-import { verdictOf } from '../loadtest/verdict/verdict.ts';
+import { ExitCode, verdictOf } from '../loadtest/verdict/verdict.ts';
 import { bareConfig, startBareServer } from './generator.ts';
 import { runDriver } from '../loadtest/driver/registry.ts';
 import type { ChargeAnswer, DriverConfig } from '../loadtest/driver/types.ts';
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     if (update) {
       fs.writeFileSync(BASELINE, `${JSON.stringify(bench, null, 2)}\n`);
       console.log(`baseline written: ${BASELINE}`);
-      process.exitCode = verdictOf({ audit: auditResult, thresholds: [] }).passed ? 0 : 1;
+      process.exitCode = verdictOf({ audit: auditResult, thresholds: [] }).exitCode;
       return;
     }
     if (!fs.existsSync(BASELINE)) throw new Error(`no ${BASELINE}: run npm run bench:ci -- --update-baseline`);
@@ -145,12 +145,19 @@ async function main(): Promise<void> {
       console.log(
         `${c.passed ? 'PASS' : 'FAIL'}  ${c.name} ${c.value} (baseline ${c.baseline}, floor ${c.floor} = -${TOLERANCE * 100}%)`,
       );
+    // The one verdict: an audit breach exits 1, a ratio below its floor 99 (a threshold crossed).
     const verdict = verdictOf({ audit: auditResult, thresholds: checks.map((c) => ({ ...c, limit: c.floor })) });
     for (const reason of verdict.reasons) console.log(`FAIL because ${reason}`);
-    process.exitCode = verdict.passed ? 0 : 1;
+    process.exitCode = verdict.exitCode;
   } finally {
     await stopAll();
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  await main().catch((error: unknown) => {
+    // Nothing measured (a service did not start, no baseline): not a regression, and said so.
+    console.error(`bench:ci could not run: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = ExitCode.COULD_NOT_RUN;
+  });
+}

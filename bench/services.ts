@@ -27,7 +27,7 @@ import { openOrderDatabase } from '../services/order/store/database.ts';
 import { migrate } from '../services/order/store/migrations.ts';
 import { seedIfEmpty } from '../services/order/store/seed.ts';
 import { announcedUrl, ProcessGroup, waitFor } from '../infra/launch/processes.ts';
-import { launchServices } from '../infra/launch/services.ts';
+import { launchServices, ONE_CLIENT_ADDRESS } from '../infra/launch/services.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
         { id: 'gone', name: 'Gone', price: '1.00', stock: 0 },
       ],
       label: 'bench',
-      env: { LOG_LEVEL: 'warn' },
+      env: { LOG_LEVEL: 'warn', ...ONE_CLIENT_ADDRESS },
     });
     let rounds: Round[];
     try {

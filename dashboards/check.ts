@@ -194,6 +194,31 @@ export async function checkDashboards(options: { url: string; start: number; end
   return checks;
 }
 
+/** Whether each scrape target this Prometheus knows was ever up over [start, end]. */
+export async function targetsUp(url: string, start: number, end: number): Promise<{ job: string; everUp: boolean }[]> {
+  const range = Math.max(1, Math.ceil(end - start));
+  const result = await queryPrometheus(url, `max by (job) (max_over_time(${PrometheusMetric.UP}[${range}s]))`, end);
+  return result.map((s) => ({ job: s.metric.job ?? '?', everUp: s.values.some(([, v]) => v === '1') }));
+}
+
+/**
+ * Why panels may have no data: the services were not running (or not scraped) over the window. Null
+ * when the gateway and the order service were both up at some time in it. The broker is optional.
+ */
+export function targetsDownHint(
+  targets: readonly { job: string; everUp: boolean }[],
+  window: { start: number; end: number },
+): string | null {
+  const needed = [ScrapeJob.GATEWAY, ScrapeJob.ORDER] as string[];
+  const down = needed.filter((job) => !targets.some((t) => t.job === job && t.everUp));
+  if (down.length === 0) return null;
+  const when = `${new Date(window.start * 1000).toISOString()} → ${new Date(window.end * 1000).toISOString()}`;
+  const known = targets.length
+    ? targets.map((t) => `${t.job} ${t.everUp ? 'up' : 'down'}`).join(', ')
+    : 'no scrape targets at all';
+  return `the scrape targets were down over this window (${when}): ${down.join(' and ')} never answered (${known}). Start the services (npm start, or a load run with --target), then run load while Prometheus scrapes; or pass --start/--end of a run it saw.`;
+}
+
 export function printChecks(checks: QueryCheck[], log: (line: string) => void = console.log): void {
   for (const c of checks) {
     const mark = { ok: 'ok  ', skipped: 'skip', empty: 'FAIL', error: 'FAIL' }[c.status];
@@ -217,5 +242,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const start = args.start ? Number(args.start) : (state?.startedAt ?? end - 300);
   const checks = await checkDashboards({ url, start, end });
   printChecks(checks);
+  const hint = targetsDownHint(await targetsUp(url, start, end).catch(() => []), { start, end });
+  if (hint) console.log(`\nNOTE: ${hint}`);
   process.exit(checks.some((c) => c.status === 'empty' || c.status === 'error') ? 1 : 0);
 }

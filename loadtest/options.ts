@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import YAML from 'yaml';
 import { z } from 'zod';
 import { DRIVERS } from './driver/registry.ts';
 import { DRIVER_NAMES } from './driver/types.ts';
+import { flattenThresholds, parseThreshold, UsageError } from './verdict/thresholds.ts';
+import { METRIC_NAMES, THRESHOLD_METRICS } from './verdict/metrics.ts';
 
 /** `30s`, `2m`, `500ms` or a bare number of seconds, to ms. */
 export function parseDuration(text: string): number | null {
@@ -45,8 +49,13 @@ const optionsSchema = z
     out: z.string().default('results'),
     driver: z.enum(DRIVER_NAMES).default('paced'),
     maxP99: z.coerce.number().positive().optional(),
-    minRateRatio: z.coerce.number().min(0).max(1).default(0.95),
+    /** Default 0.95 (verdict/thresholds.ts), left unset here so that a row says whether it was given. */
+    minRateRatio: z.coerce.number().min(0).max(1).optional(),
     maxDrain: duration.optional(),
+    threshold: z.array(z.string()).default([]),
+    config: z.string().optional(),
+    /** The --config file's thresholds block, flattened (not a flag). */
+    configThresholds: z.array(z.string()).default([]),
     drainTimeout: duration.prefault('60s'),
     timeout: duration.prefault('10s'),
     observe: z.boolean().default(false),
@@ -93,42 +102,118 @@ const optionsSchema = z
   });
 export type Options = z.infer<typeof optionsSchema>;
 
-const BOOLEAN_FLAGS = new Set(['observe', 'checkDashboards', 'quiet', 'help', 'closedLoop']);
+type Key = keyof typeof optionsSchema.shape;
+const BOOLEAN_FLAGS = new Set<string>(['observe', 'checkDashboards', 'quiet', 'help', 'closedLoop']);
+/** Flags that may be given more than once. */
+const REPEATABLE = new Set<string>(['threshold']);
+/** Option fields that are not flags. */
+const NOT_FLAGS = new Set<string>(['configThresholds']);
+
+const A_DURATION = 'a duration (e.g. 30s, 2m, 500ms)';
+const A_URL = 'a URL such as http://127.0.0.1:8070';
+/** What each option expects, in the words an option error uses: `--rps: expected a number of requests/s, got 'abc'`. */
+const EXPECTED: Partial<Record<Key, string>> = {
+  rps: 'a number of requests/s (above 0, at most 200000)',
+  duration: A_DURATION,
+  ramp: A_DURATION,
+  warmup: A_DURATION,
+  maxDrain: A_DURATION,
+  drainTimeout: A_DURATION,
+  timeout: A_DURATION,
+  products: 'a whole number of products from 1 to 100',
+  stock: 'a whole number of units, 0 or more',
+  users: 'a whole number of users, 1 or more',
+  repeatRatio: 'a share from 0 to 0.99',
+  connections: 'a whole number of connections from 1 to 10000',
+  workers: 'a whole number of generator threads from 1 to 8',
+  transport: 'embedded or rocketmq',
+  target: A_URL,
+  orderUrl: A_URL,
+  label: 'a name of letters, digits, _ . - only',
+  driver: DRIVER_NAMES.join(' or '),
+  maxP99: 'a latency in ms, above 0',
+  minRateRatio: 'a ratio from 0 to 1',
+  e2eSample: 'a whole number of orders, 0 or more',
+  seed: 'a whole number, 0 or more',
+};
 
 const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** `--name value`, `--name=value`, boolean `--flag`. Unknown flags are errors, not silently ignored. */
+/** A --config file (YAML or JSON): options by their flag names, and a k6-style `thresholds` block. */
+function readConfigFile(file: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = YAML.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--config ${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new UsageError(`--config ${file}: expected a map of options (e.g. rps: 5000) and/or thresholds`);
+  const raw: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(doc)) {
+    if (name === 'thresholds') raw.configThresholds = flattenThresholds(value, file);
+    else {
+      const key = camel(name);
+      if (!(key in optionsSchema.shape) || NOT_FLAGS.has(key) || key === 'config')
+        throw new UsageError(`--config ${file}: unknown option "${name}" (the file takes the flags' names; see --help)`);
+      raw[key] = BOOLEAN_FLAGS.has(key) || REPEATABLE.has(key) ? value : String(value);
+    }
+  }
+  for (const e of (raw.configThresholds as string[] | undefined) ?? []) parseThreshold(e, 'config');
+  return raw;
+}
+
+/** Each given value alone against its own rule: an error names the option, what it expects and what it got. */
+function checkEach(raw: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(raw)) {
+    const field = optionsSchema.shape[key as Key];
+    if (!field.safeParse(value).success) {
+      const expected = EXPECTED[key as Key];
+      throw new UsageError(`--${kebab(key)}: expected ${expected ?? 'another value'}, got '${String(value)}'`);
+    }
+  }
+}
+
+/**
+ * `--name value`, `--name=value`, boolean `--flag`, repeatable `--threshold`; `--config FILE` first,
+ * the command line over it. Unknown flags are errors, not silently ignored. Throws UsageError.
+ */
 export function parseArgs(argv: readonly string[]): { options: Options; help: boolean } {
   const raw: Record<string, unknown> = {};
-  const known = new Set([...Object.keys(optionsSchema.shape), 'help']);
+  const known = new Set([...Object.keys(optionsSchema.shape), 'help'].filter((k) => !NOT_FLAGS.has(k)));
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}" (options start with --; see --help)`);
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}" (options start with --; see --help)`);
     const [flag = '', inline] = arg.slice(2).split(/=(.*)/s, 2);
     const key = camel(flag);
-    if (!known.has(key)) throw new Error(`unknown option --${flag} (see --help)`);
+    if (!known.has(key)) throw new UsageError(`unknown option --${flag} (see --help)`);
     if (BOOLEAN_FLAGS.has(key)) raw[key] = inline === undefined ? true : inline !== 'false';
     else {
       const value = inline ?? argv[(i += 1)];
-      if (value === undefined) throw new Error(`--${flag} needs a value`);
-      raw[key] = value;
+      if (value === undefined || (inline === undefined && value.startsWith('--')))
+        throw new UsageError(`--${flag}: expected ${EXPECTED[key as Key] ?? 'a value'}, got nothing`);
+      if (REPEATABLE.has(key)) raw[key] = [...((raw[key] as string[] | undefined) ?? []), value];
+      else raw[key] = value;
     }
   }
   const help = raw.help === true;
   delete raw.help;
-  const parsed = optionsSchema.safeParse(raw);
+  const merged = typeof raw.config === 'string' ? { ...readConfigFile(raw.config), ...raw } : raw;
+  checkEach(merged);
+  for (const e of (merged.threshold as string[] | undefined) ?? []) parseThreshold(e);
+  const parsed = optionsSchema.safeParse(merged);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (issue) =>
-        `  --${issue.path
-          .map(String)
-          .join('.')
-          .replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${issue.message}`,
-    );
-    throw new Error(`invalid options:\n${lines.join('\n')}`);
+    const lines = parsed.error.issues.map((issue) => `  --${kebab(issue.path.map(String).join('.'))}: ${issue.message}`);
+    throw new UsageError(`invalid options:\n${lines.join('\n')}`);
   }
   return { options: parsed.data, help };
 }
+
+/** The threshold metrics and their aggregations, wrapped for --help. */
+const METRIC_LIST = METRIC_NAMES.map(
+  (m) => `${m}: ${THRESHOLD_METRICS[m].aggregations.map((a) => (a === 'p' ? 'p(N)' : a)).join(' ')}`,
+).join(`\n${' '.repeat(24)}`);
 
 export const HELP = `npm run load -- [options]      flash-sale load run: start, drive, drain, audit, report
 
@@ -138,8 +223,10 @@ Load
   --ramp T              linear rise from 0 to --rps at the start (default 0s)
   --warmup T            before the measured phase: the same rate (and ramp) on the same threads and
                         connections, to a warm-up product of the run's own (accepts, then sold out;
-                        audited apart) or, with --target, an unknown product (refused); its answers stay
-                        out of the latency, rates, timeseries and main audit (default 3s; 0s = none)
+                        audited apart) or, with --target, the target's own products at a price one cent
+                        off (refused 40005 after the product is looked up: no unit of its stock is
+                        taken); its answers stay out of the latency, rates, timeseries and main audit
+                        (default 3s; 0s = none)
   --products N          products on sale (default 3); hot ones get more requests (Zipf 1/k)
   --stock N             units per product (default 1000)
   --catalogue FILE      products from a seed file ({"products":[{"id","name","price","stock"}]})
@@ -167,12 +254,24 @@ System
                         returns nothing fails the run (broker panels: skipped without a broker)
   --snapshot FILE       (implies --observe) an HTML page with SVG charts of the run's key series
 
-Checks (any failure exits non-zero)
-  --max-p99 MS          charge latency p99 limit
-  --min-rate-ratio R    achieved/target rate at least (default 0.95)
-  --max-drain T         queue drain time limit after the burst
+Thresholds (k6-style: METRIC{tag:value}:AGGREGATION OP NUMBER; a later one of the same metric,
+tags and aggregation replaces an earlier one: defaults < shorthands < --config < --threshold)
+  --threshold EXPR      repeatable, e.g. 'latency{outcome:accepted}:p(99)<50', 'errors:rate<0.01',
+                        'e2e:p(95)<500', 'drain:max<5' (s), 'rate:ratio>0.95'
+  --config FILE         YAML or JSON: options by their flag names (rps: 5000) and a thresholds block,
+                        { latency: ['p(99)<50'], 'latency{outcome:sold_out}': ['p(95)<20'] }
+  --max-p99 MS          shorthand for latency:p(99)<=MS
+  --min-rate-ratio R    shorthand for rate:ratio>=R (default 0.95: answered/planned rate)
+  --max-drain T         shorthand for drain:max<=T (seconds)
+  defaults              errors:rate<=0.01 (failed requests), unclassified:rate<=0.01 (answers the
+                        harness cannot read), queued:count>0 (unless no stock remained)
+  metrics               ${METRIC_LIST}
   --drain-timeout T     how long to wait for the queue to drain before auditing (default 60s)
   --e2e-sample N        queued orders polled with query.do until final (default 50)
+
+Exit codes
+  0 passed · 1 audit breach (correctness) · 99 a threshold crossed · 2 usage error · 3 could not run
+  (target unreachable or answering garbage, --order-url/--db unusable, a service did not start)
 
 Output
   --label NAME          in the result file name (default run)

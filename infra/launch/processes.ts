@@ -15,6 +15,11 @@ export interface ChildOptions {
   stdio?: 'pipe' | 'inherit';
   /** Called whenever it exits, whoever stopped it. */
   onExit?: (code: number | null) => void;
+  /**
+   * A command node is started through, which must exec it (so the PID stays node's), e.g.
+   * `['sh', '-c', 'ulimit -n 300 && exec "$0" "$@"']` for a test under a low descriptor limit.
+   */
+  prefix?: readonly string[];
 }
 
 /**
@@ -34,7 +39,14 @@ export class Child {
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', this.file], {
+    const [command = process.execPath, ...args] = [
+      ...(this.options.prefix ?? []),
+      process.execPath,
+      '--import',
+      'tsx',
+      this.file,
+    ];
+    const child = spawn(command, args, {
       env: this.options.env ?? process.env,
       stdio: this.options.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
     });
@@ -82,6 +94,8 @@ export class Child {
       }
     };
     send(signal);
+    // A SIGSTOPped process (crash tests) acts on no signal but SIGKILL until it is continued.
+    if (signal !== 'SIGKILL') send('SIGCONT');
     const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => send('SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,13 @@ interface LaunchOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The per-address rate limits off, for a generator that drives the gateway from one address at
+ * thousands of requests/s (the harness, the benchmarks, the test suites): they measure the shop, not
+ * its limiter. Suites that test the limits set their own.
+ */
+export const ONE_CLIENT_ADDRESS: Readonly<Record<string, string>> = { RATE_LIMIT_PER_IP: '0', QUERY_RATE_LIMIT_PER_IP: '0' };
+
 /** One service process: its URL, stopped by PID and started again (the crash tests do both). */
 export class Service {
   constructor(
@@ -54,12 +62,17 @@ export class Service {
   stop(signal?: NodeJS.Signals): Promise<void> {
     return this.child.stop(signal);
   }
+
+  /** The PID of the running process (the crash tests SIGSTOP/SIGCONT it); undefined when stopped. */
+  get pid(): number | undefined {
+    return this.child.running ? this.child.proc?.pid : undefined;
+  }
 }
 
 export interface LaunchedServices {
   order: Service;
   gateway: Service;
-  /** The environment both services run with (ports, DATA_DIR, engine settings). */
+  /** The environment both services run with (ports, DATA_DIR, engine settings, INTERNAL_TOKEN). */
   env: NodeJS.ProcessEnv;
   dataDir: string;
   /** The order service's SQLite database (services/order/store/database.ts). */
@@ -82,6 +95,8 @@ export async function launchServices(options: LaunchOptions): Promise<LaunchedSe
     ORDER_PORT: String(ports.order),
     ORDER_URL: `http://127.0.0.1:${ports.order}`,
     QUEUE_TRANSPORT: options.transport,
+    // The order service's /internal API takes only this: one secret per launch when none is given.
+    INTERNAL_TOKEN: process.env.INTERNAL_TOKEN || randomBytes(32).toString('hex'),
     ...options.env,
   };
   const service = (name: ServiceName, port: number) => {

@@ -1,18 +1,30 @@
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { readChargeAnswer } from './answers.ts';
+import { FailureCause, failureOf, Outcome, readChargeAnswer, type ReadAnswer } from './answers.ts';
+import { OutcomeRecorder, tallyOutcomes } from './outcomes.ts';
 import { plannedRequests } from './schedule.ts';
 import type { AnswerSink, ChargeAnswer, Driver, DriverConfig, DriverResult, DriverSinks } from './types.ts';
 import { formBody, requestAt, type ChargeRequest, type Workload } from './workload.ts';
 
-const answerTo = (charge: ChargeRequest, status: number, code: number, orderId: string | null): ChargeAnswer => ({
+const answerTo = (charge: ChargeRequest, status: number, answer: ReadAnswer, latencyMs: number | null): ChargeAnswer => ({
   index: charge.index,
   phone: charge.phone,
   prodId: charge.prodId,
   status,
-  code,
-  orderId,
+  ...answer,
+  latencyMs,
   answeredAt: Date.now(),
 });
+
+/** A request autocannon never answered (it errored, or was in flight when autocannon stopped). */
+const NO_ANSWER: ReadAnswer = { code: 0, orderId: null, outcome: Outcome.ERROR, failure: FailureCause.OTHER, rawCode: null };
+
+/** One autocannon instance's run: its own result, what we recorded of each request, and how many were sent. */
+interface Driven {
+  result: autocannon.Result;
+  outcomes: OutcomeRecorder;
+  sent: number;
+}
 
 /**
  * One autocannon instance over `workload`: `amount` requests at `overallRate`, or (closed loop) as
@@ -25,11 +37,14 @@ async function drive(
   load: { amount: number } | { durationS: number },
   onAnswers: AnswerSink,
   signal?: AbortSignal,
-): Promise<autocannon.Result> {
+): Promise<Driven> {
   let next = 0;
+  let errored = 0;
   let pending: ChargeAnswer[] = [];
   // Sent, not yet answered: autocannon drops the answers of requests in flight when it stops.
-  const inFlight = new Map<number, ChargeRequest>();
+  const inFlight = new Map<number, { charge: ChargeRequest; sentAt: number }>();
+  // autocannon's own latency covers 2xx answers only (409 sold out is left out): we time every request ourselves.
+  const outcomes = new OutcomeRecorder();
   const flushTimer = setInterval(() => {
     if (pending.length > 0) onAnswers(pending);
     pending = [];
@@ -52,41 +67,44 @@ async function drive(
               const charge = requestAt(workload, next);
               next += 1;
               Object.assign(context, { charge });
-              inFlight.set(charge.index, charge);
+              inFlight.set(charge.index, { charge, sentAt: performance.now() });
               return { ...request, body: formBody(charge) };
             },
             onResponse: (status, body, context) => {
               const charge = (context as { charge?: ChargeRequest }).charge;
-              if (!charge) return;
+              const sent = charge && inFlight.get(charge.index);
+              if (!charge || !sent) return;
               inFlight.delete(charge.index);
-              const { code, orderId } = readChargeAnswer(body);
-              pending.push(answerTo(charge, status, code, orderId));
+              const answer = readChargeAnswer(body);
+              const ms = performance.now() - sent.sentAt;
+              outcomes.record(answer.outcome, ms, answer.failure);
+              pending.push(answerTo(charge, status, answer, ms));
             },
           },
         ],
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
+    // A request that got no answer: counted by its cause (its own request stays in flight, see below).
+    instance.on('reqError', (error: unknown) => {
+      errored += 1;
+      outcomes.record(Outcome.ERROR, null, failureOf(error));
+    });
   });
   const stop = () => instance?.stop();
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    return await finished;
+    const result = await finished;
+    // Requests still in flight when autocannon stopped (beyond the errored ones) were cut off by the
+    // generator, not failed by the system: left out of the figures (the audit still sees them, below).
+    return { result, outcomes, sent: next - Math.max(0, inFlight.size - errored) };
   } finally {
     signal?.removeEventListener('abort', stop);
     clearInterval(flushTimer);
-    for (const charge of inFlight.values()) pending.push(answerTo(charge, 0, 0, null));
+    for (const { charge } of inFlight.values()) pending.push(answerTo(charge, 0, NO_ANSWER, null));
     if (pending.length > 0) onAnswers(pending);
   }
 }
-
-const latencyOf = (r: autocannon.Result) => ({
-  p50: r.latency.p50,
-  p90: r.latency.p90,
-  p99: r.latency.p99,
-  p999: r.latency.p99_9,
-  max: r.latency.max,
-});
 
 /**
  * autocannon with `overallRate`: the project's named driver and the baseline the paced driver is
@@ -109,17 +127,18 @@ async function runAutocannon(config: DriverConfig, sinks: DriverSinks, signal?: 
       ? { durationS: Math.max(1, Math.round(config.warmup.durationMs / 1000)) }
       : { amount: plannedRequests(warmSchedule) };
     const w = await drive(config, config.warmup.workload, load, sinks.onWarmupAnswers ?? (() => undefined), signal);
+    const tally = tallyOutcomes([w.outcomes.report()], w.sent);
     warmup = {
       durationMs: config.warmup.durationMs,
-      requests: w.requests.total,
-      errors: w.errors,
-      latencyMs: latencyOf(w),
+      requests: w.sent,
+      errors: tally.errors,
+      latencyMs: tally.latencyMs,
       sameConnections: false,
     };
   }
   sinks.onMeasureStart?.();
   const cpu0 = process.cpuUsage();
-  const result = await drive(
+  const { result, outcomes, sent } = await drive(
     config,
     config.workload,
     closedLoop ? { durationS: config.schedule.durationMs / 1000 } : { amount: planned },
@@ -131,16 +150,16 @@ async function runAutocannon(config: DriverConfig, sinks: DriverSinks, signal?: 
   const cpu = process.cpuUsage(cpu0);
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
-  const requests = result.requests.total;
+  const tally = tallyOutcomes([outcomes.report()], sent);
   return {
     driver: 'autocannon',
     planned,
-    requests,
-    errors: result.errors,
+    requests: sent,
+    ...tally,
     durationMs,
-    achievedRps: Math.round((requests / durationMs) * 1000),
+    achievedRps: Math.round((tally.answered / durationMs) * 1000),
+    sentRps: Math.round((sent / durationMs) * 1000),
     statusCodes,
-    latencyMs: latencyOf(result),
     scheduleSlipMs: null,
     generatorCpuCores: Number(((cpu.user + cpu.system) / 1000 / durationMs).toFixed(2)),
     generatorLimited: false,

@@ -1,4 +1,5 @@
-import type { LatencySummary } from '../stats.ts';
+import type { Distribution, LatencySummary } from '../stats.ts';
+import type { FailureCause, Outcome } from './answers.ts';
 import type { Schedule } from './schedule.ts';
 import type { Workload } from './workload.ts';
 
@@ -8,9 +9,16 @@ export interface ChargeAnswer {
   phone: string;
   prodId: string;
   status: number;
-  /** Envelope code; 0 when the request failed without an envelope (socket error, timeout). */
+  /** Envelope code; 0 when there is no envelope with a known code (failed, unclassified). */
   code: number;
   orderId: string | null;
+  /** What it came to (answers.ts); a failed request (no answer) is `error` with its failure cause. */
+  outcome: Outcome;
+  failure: FailureCause | null;
+  /** For an unclassified answer: its code as it came (e.g. `"10000"`). */
+  rawCode?: string | null;
+  /** ms from when it was due (paced) or sent (autocannon) to its answer; null without an answer. */
+  latencyMs?: number | null;
   /** Epoch ms the answer arrived. */
   answeredAt: number;
 }
@@ -53,17 +61,34 @@ export interface DriverCheck {
   passed: boolean;
 }
 
+/** Latency per outcome, and every answered request's together (`all`), as compressed HDR histograms. */
+export type OutcomeHistograms = Partial<Record<Outcome | 'all', string>>;
+
 export interface DriverResult {
   driver: DriverName;
   planned: number;
+  /** Requests sent. */
   requests: number;
+  /** Requests that got an answer (an envelope, classified or not): requests − errors. */
+  answered: number;
+  /** Failed requests (no answer, or no envelope): the sum of `failures`. */
   errors: number;
+  failures: Partial<Record<FailureCause, number>>;
   durationMs: number;
+  /** Answered requests per second of the measured phase. */
   achievedRps: number;
+  /** Sent requests per second of the measured phase. */
+  sentRps: number;
   statusCodes: Record<string, number>;
-  latencyMs: LatencySummary;
+  /** Every answered request (failed ones have no latency; all 0 when nothing was answered). */
+  latencyMs: LatencySummary & Partial<Distribution>;
+  /** Per outcome, only outcomes that occurred (empty when the driver cannot tell, e.g. k6). */
+  latencyByOutcome: Partial<Record<Outcome, Distribution>>;
+  histograms: OutcomeHistograms;
   /** How late requests left the generator against their schedule (paced driver only). */
   scheduleSlipMs: LatencySummary | null;
+  /** The same as a compressed HDR histogram (for a threshold on any percentile), paced driver only. */
+  slipHistogram?: string;
   /** Generator CPU over the run, in cores (1 = one core busy). */
   generatorCpuCores: number;
   generatorLimited: boolean;

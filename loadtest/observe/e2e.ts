@@ -1,19 +1,37 @@
+import { performance } from 'node:perf_hooks';
 import { FINAL_ORDER_STATUSES } from '../../services/protocol/codes.ts';
 import { queryOrder } from '../audit/http.ts';
 import type { ChargeAnswer } from '../driver/types.ts';
-import { percentile } from '../stats.ts';
+import { distributionOf, encodeHistogram, newHistogram, percentile, recordMs, type Distribution } from '../stats.ts';
 
 const POLL_MS = 20;
+
+/** What following the sample found: end-to-end times, and the latency of the query.do calls it made. */
+export interface E2eFigures {
+  e2eMs: {
+    samples: number;
+    timedOut: number;
+    p50: number;
+    p90: number;
+    p99: number;
+  } & Partial<Pick<Distribution, 'min' | 'mean' | 'p95' | 'max'>>;
+  queryLatencyMs: Distribution | null;
+  /** Compressed histograms: `e2e` and `query`, when they hold values. */
+  histograms: Record<string, string>;
+}
 
 /**
  * End-to-end time as a user sees it: from the "queued" answer to the first query.do that shows a
  * final status. Only a sample (every `stride`-th queued answer, at most `max`) is polled, so that
- * polling stays a small share of the load.
+ * polling stays a small share of the load. Every query.do it makes is timed too (`query` latency).
+ * Its resolution is the poll interval (20 ms).
  */
 export class E2eSampler {
   private seen = 0;
   private readonly polls: Promise<void>[] = [];
   readonly samples: number[] = [];
+  private readonly e2e = newHistogram();
+  private readonly queries = newHistogram();
   timedOut = 0;
 
   constructor(
@@ -32,9 +50,18 @@ export class E2eSampler {
 
   private async poll(answer: ChargeAnswer): Promise<void> {
     while (Date.now() < this.deadline()) {
-      const view = await queryOrder(this.target, answer.phone, answer.prodId).catch(() => null);
+      const sentAt = performance.now();
+      const view = await queryOrder(this.target, answer.phone, answer.prodId).then(
+        (v) => {
+          recordMs(this.queries, performance.now() - sentAt);
+          return v;
+        },
+        () => null,
+      );
       if (view && FINAL_ORDER_STATUSES.has(view.orderStatus)) {
-        this.samples.push(Math.max(0, Date.now() - answer.answeredAt));
+        const ms = Math.max(0, Date.now() - answer.answeredAt);
+        this.samples.push(ms);
+        recordMs(this.e2e, ms);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -42,14 +69,24 @@ export class E2eSampler {
     this.timedOut += 1;
   }
 
-  async settle(): Promise<{ samples: number; timedOut: number; p50: number; p90: number; p99: number }> {
+  async settle(): Promise<E2eFigures> {
     await Promise.all(this.polls);
+    const e2e = distributionOf(this.e2e);
+    const histograms: Record<string, string> = {};
+    if (e2e) histograms.e2e = encodeHistogram(this.e2e);
+    if (this.queries.totalCount > 0) histograms.query = encodeHistogram(this.queries);
     return {
-      samples: this.samples.length,
-      timedOut: this.timedOut,
-      p50: percentile(this.samples, 50),
-      p90: percentile(this.samples, 90),
-      p99: percentile(this.samples, 99),
+      e2eMs: {
+        samples: this.samples.length,
+        timedOut: this.timedOut,
+        // Exact nearest-rank percentiles of the (small) sample, as before; the rest from its histogram.
+        p50: percentile(this.samples, 50),
+        p90: percentile(this.samples, 90),
+        p99: percentile(this.samples, 99),
+        ...(e2e ? { min: e2e.min, mean: e2e.mean, p95: percentile(this.samples, 95), max: e2e.max } : {}),
+      },
+      queryLatencyMs: distributionOf(this.queries),
+      histograms,
     };
   }
 }

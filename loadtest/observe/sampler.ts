@@ -1,24 +1,38 @@
+import { NodeMetric } from '../../dashboards/spec/externalMetrics.ts';
 import { FINAL_CONSUME_OUTCOMES, GatewayMetric, OrderMetric, QueueMetric, Route } from '../../services/protocol/metricNames.ts';
 import { byLabel, parsePrometheusText, sumOf, type Sample } from '../../services/protocol/promText.ts';
 
-/** One second of the run, as both services' /metrics told it. Rates are per second. */
+/**
+ * One sample of the run, as both services' /metrics told it. Rates are per second over the time since
+ * the previous sample. The order service's figures are null when it was not scraped (not measured).
+ */
 export interface TimePoint {
   t: number;
   requestRate: number;
   enqueueRate: number;
-  consumeRate: number;
-  lagMessages: number;
-  lagSeconds: number;
+  consumeRate: number | null;
+  /** The order service's lag gauge (it refreshes it once a second: stale within the second). */
+  lagMessages: number | null;
+  lagSeconds: number | null;
+  /**
+   * This run's backlog at this sample: enqueued − consumed to a final outcome, from the two services'
+   * counters (live, unlike the gauge); null unless both were scraped.
+   */
+  backlog: number | null;
   dbStock: Record<string, number>;
   cacheStock: Record<string, number>;
 }
 
-/** Cumulative counts since the sampler started (deltas from its first scrape). */
+/** Cumulative counts since the sampler's base scrape. */
 interface Totals {
   requests: number;
   enqueued: number;
   consumed: number;
 }
+
+/** How often the sampler scrapes: once a second while warming up, every 100 ms from the burst on. */
+export const WARMUP_SAMPLE_MS = 1000;
+export const BURST_SAMPLE_MS = 100;
 
 async function scrape(url: string | undefined): Promise<Sample[] | null> {
   if (!url) return null;
@@ -38,9 +52,18 @@ function counters(gateway: Sample[] | null, order: Sample[] | null): Totals {
   };
 }
 
+/** CPU seconds both services report (prom-client's process metric), or null when neither was scraped. */
+function cpuSecondsOf(gateway: Sample[] | null, order: Sample[] | null): number | null {
+  if (!gateway && !order) return null;
+  return (gateway ? sumOf(gateway, NodeMetric.CPU_SECONDS) : 0) + (order ? sumOf(order, NodeMetric.CPU_SECONDS) : 0);
+}
+
 /**
- * Scrapes the gateway's and the order service's /metrics once a second. Cheap: two small HTTP GETs
- * and a regex pass. The order service is optional (an external --target without --order-url).
+ * Scrapes the gateway's and the order service's /metrics: once a second during the warm-up, every
+ * 100 ms from the measured phase on, so that a burst whose backlog lives for a fraction of a second
+ * still shows its peak lag, its peak enqueue rate and when it drained. Each scrape is two small HTTP
+ * GETs; a scrape still running when the next is due is skipped, never queued. The order service is
+ * optional (an external --target without --order-url): its figures are then null, never 0.
  */
 export class Sampler {
   readonly points: TimePoint[] = [];
@@ -53,6 +76,14 @@ export class Sampler {
   /** Bumped by rebase(): a scrape that began before it is dropped. */
   private generation = 0;
   lagMessages = 0;
+  /** Whether a scrape of each service ever answered. */
+  gatewayScraped = false;
+  orderScraped = false;
+  /** The stock of each product at the base scrape (the gateway's cache, else the order DB's); empty if unknown. */
+  stockAtStart: Record<string, number> = {};
+  /** Both services' CPU seconds at the latest scrape, and at the base scrape. */
+  cpuSeconds: number | null = null;
+  cpuSecondsAtBase: number | null = null;
   private readonly listeners: ((point: TimePoint) => void)[] = [];
 
   constructor(
@@ -60,24 +91,29 @@ export class Sampler {
     private readonly orderUrl: string | undefined,
   ) {}
 
-  /** Called with every new point (about once a second): live progress listens here. */
+  /** Called with every new point: live progress listens here. */
   onTick(listener: (point: TimePoint) => void): void {
     this.listeners.push(listener);
   }
 
   get hasOrderMetrics(): boolean {
-    return this.orderUrl !== undefined;
+    return this.orderScraped;
   }
 
   async start(): Promise<void> {
     this.startedAt = Date.now();
     await this.sample();
-    this.timer = setInterval(() => void this.sample(), 1000);
+    this.every(WARMUP_SAMPLE_MS);
+  }
+
+  private every(ms: number): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => void this.sample(), ms);
   }
 
   /**
    * Starts the counts and the timeseries afresh from now (the measured phase after a warm-up): earlier
-   * points are dropped and t counts from here.
+   * points are dropped, t counts from here, and samples come every 100 ms.
    */
   async rebase(): Promise<void> {
     this.generation += 1;
@@ -86,6 +122,7 @@ export class Sampler {
     this.last = { requests: 0, enqueued: 0, consumed: 0 };
     this.startedAt = Date.now();
     this.busy = false;
+    this.every(BURST_SAMPLE_MS);
     await this.sample();
   }
 
@@ -94,13 +131,12 @@ export class Sampler {
     this.timer = null;
   }
 
-  totals(): Totals {
-    return { ...this.last };
-  }
-
-  /** Everything enqueued in this run has been consumed to a final outcome, and the engine reports no lag. */
+  /**
+   * Everything enqueued in this run has been consumed to a final outcome. From the counters alone: the
+   * lag gauge is refreshed once a second and would add up to a second of staleness to the drain time.
+   */
   drained(): boolean {
-    return this.last.consumed >= this.last.enqueued && this.lagMessages === 0;
+    return this.last.consumed >= this.last.enqueued;
   }
 
   async sample(): Promise<void> {
@@ -110,13 +146,22 @@ export class Sampler {
     try {
       const [gateway, order] = await Promise.all([scrape(this.gatewayUrl), scrape(this.orderUrl)]);
       if (generation !== this.generation) return;
+      this.gatewayScraped ||= gateway !== null;
+      this.orderScraped ||= order !== null;
       const now = Date.now();
       const raw = counters(gateway, order);
+      const cacheStock = gateway ? byLabel(gateway, GatewayMetric.STOCK_CACHE, 'product') : {};
+      const dbStock = order ? byLabel(order, OrderMetric.DB_STOCK, 'product') : {};
+      this.cpuSeconds = cpuSecondsOf(gateway, order) ?? this.cpuSeconds;
       if (!this.base) {
         this.base = raw;
         this.lastAt = now;
+        this.stockAtStart = Object.keys(cacheStock).length > 0 ? cacheStock : dbStock;
+        this.cpuSecondsAtBase = this.cpuSeconds;
         return;
       }
+      // Nothing answered this time: no point (a gap, not a row of zeros).
+      if (!gateway && !order) return;
       const base = this.base;
       const totals: Totals = {
         requests: raw.requests - base.requests,
@@ -125,16 +170,17 @@ export class Sampler {
       };
       const seconds = Math.max(0.001, (now - this.lastAt) / 1000);
       const rate = (key: keyof Totals) => Math.round((totals[key] - this.last[key]) / seconds);
-      this.lagMessages = order ? sumOf(order, OrderMetric.LAG_MESSAGES) : 0;
+      if (order) this.lagMessages = sumOf(order, OrderMetric.LAG_MESSAGES);
       this.points.push({
         t: Math.round((now - this.startedAt) / 100) / 10,
         requestRate: rate('requests'),
         enqueueRate: rate('enqueued'),
-        consumeRate: rate('consumed'),
-        lagMessages: this.lagMessages,
-        lagSeconds: order ? sumOf(order, OrderMetric.LAG_SECONDS) : 0,
-        dbStock: order ? byLabel(order, OrderMetric.DB_STOCK, 'product') : {},
-        cacheStock: gateway ? byLabel(gateway, GatewayMetric.STOCK_CACHE, 'product') : {},
+        consumeRate: order ? rate('consumed') : null,
+        lagMessages: order ? this.lagMessages : null,
+        lagSeconds: order ? sumOf(order, OrderMetric.LAG_SECONDS) : null,
+        backlog: gateway && order ? Math.max(0, totals.enqueued - totals.consumed) : null,
+        dbStock,
+        cacheStock,
       });
       this.last = totals;
       this.lastAt = now;
@@ -146,5 +192,16 @@ export class Sampler {
   }
 }
 
-/** The largest lag seen, in messages. */
-export const peakLag = (points: readonly TimePoint[]): number => points.reduce((m, p) => Math.max(m, p.lagMessages), 0);
+/**
+ * The largest backlog seen, in messages: enqueued − consumed every 100 ms, or the lag gauge where it
+ * says more (a broker's own view); null when the order service was never scraped (not measured).
+ */
+export function peakLag(points: readonly TimePoint[]): number | null {
+  const lags = points.flatMap((p) => [p.backlog, p.lagMessages]).filter((v): v is number => v !== null);
+  return lags.length === 0 ? null : Math.max(...lags);
+}
+
+/** The highest enqueue rate of one sample (per second, over 100 ms); null without the gateway's metrics. */
+export function peakEnqueueRate(points: readonly TimePoint[], gatewayScraped: boolean): number | null {
+  return gatewayScraped && points.length > 0 ? Math.max(...points.map((p) => p.enqueueRate)) : null;
+}

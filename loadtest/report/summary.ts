@@ -1,47 +1,109 @@
+import { ResultCode } from '../../services/protocol/codes.ts';
+import { OUTCOMES } from '../driver/answers.ts';
 import type { RunResult } from '../record/schema.ts';
+import type { Distribution, LatencySummary } from '../stats.ts';
+import { unitOf } from '../verdict/thresholds.ts';
 import { verdictOf } from '../verdict/verdict.ts';
-
-/** CPU pressure (%) above which a run's latencies are flagged as contaminated by other work. */
-const NOISY_PRESSURE = 10;
+import { generatorSentence, machineLine, scenarioLine, sellOutLine } from './scenario.ts';
 
 const yesNo = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+const mark = (ok: boolean) => (ok ? '✓' : '✗');
+const NOT_MEASURED = 'not measured';
 
-/** The end-of-run table: the figures a person reads first, then every check with its verdict. */
-export function summaryTable(r: RunResult, file: string): string {
-  const verdict = verdictOf(r);
-  const l = r.http.latencyMs;
+const COLUMNS = ['count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const;
+const OUTCOME_WORDS: Record<string, string> = { sold_out: 'sold out', error: 'error (no envelope)' };
+
+/** The latency table: one row per outcome that occurred, and query.do; columns aligned. */
+function latencyTable(r: RunResult): [string, string][] {
+  const answered = r.http.answered ?? r.http.requests - r.http.errors;
+  if (answered === 0 && !r.http.latencyByOutcome?.error) return [['latency ms', `${NOT_MEASURED}: no request was answered`]];
+  const rows: [string, Partial<Distribution> & LatencySummary][] = [['all answered', { count: answered, ...r.http.latencyMs }]];
+  if (answered === 0) rows.length = 0;
+  for (const outcome of OUTCOMES) {
+    const d = r.http.latencyByOutcome?.[outcome];
+    if (d) rows.push([OUTCOME_WORDS[outcome] ?? outcome, d]);
+  }
+  if (r.http.queryLatencyMs) rows.push(['query.do (e2e poller)', r.http.queryLatencyMs]);
+  const cells = rows.map(([, d]) => COLUMNS.map((c) => (d[c] === undefined ? '-' : String(d[c]))));
+  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (values: readonly string[]) => values.map((v, i) => v.padStart(widths[i] ?? 0)).join('  ');
+  return [['latency ms', line(COLUMNS)], ...rows.map(([name], i): [string, string] => [`  ${name}`, line(cells[i] ?? [])])];
+}
+
+/** Failed requests by cause, and answers the harness could not classify. */
+function failureRows(r: RunResult): [string, string][] {
+  const failures = Object.entries(r.http.failures ?? {}).filter(([, n]) => n > 0);
+  const share = (n: number) => (r.http.requests > 0 ? ` (${((100 * n) / r.http.requests).toFixed(2)}%)` : '');
   const rows: [string, string][] = [
     [
-      'driver',
-      `${r.http.driver}${r.http.generatorLimited ? `  (GENERATOR-LIMITED: ${r.http.generatorLimitReasons.join('; ')})` : ''}`,
+      'failed',
+      r.http.errors === 0
+        ? 'none'
+        : `${r.http.errors}${share(r.http.errors)}: ${failures.map(([cause, n]) => `${cause.replace('_', '-')} ${n}`).join('  ') || 'cause not recorded'}  (no latency recorded for them)`,
     ],
-    ['rate req/s', `${r.http.achievedRps} achieved / ${r.http.plannedRps} planned (target ${r.http.targetRps})`],
-    ['requests', `${r.http.requests} (${r.http.errors} errors)  status ${JSON.stringify(r.http.statusCodes)}`],
-    ['latency ms', `p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p999 ${l.p999}  max ${l.max}`],
+  ];
+  const limited = r.orders.byCode[ResultCode.RATE_LIMITED] ?? 0;
+  // A target started with its defaults limits one client address to a few charges/s: say so plainly.
+  if (limited > 0)
+    rows.push([
+      'rate limited',
+      `${limited}${share(limited)} answers were ${ResultCode.RATE_LIMITED} (rate limited per user or address, or at capacity)${limited * 100 > r.http.requests ? ': the run measured the limiter; for a load run start the target with RATE_LIMIT_PER_IP=0 QUERY_RATE_LIMIT_PER_IP=0 RATE_LIMIT_PER_USER=0' : ''}`,
+    ]);
+  const unclassified = r.http.unclassified;
+  if (unclassified && unclassified.count > 0)
+    rows.push([
+      'unclassified',
+      `${unclassified.count}${share(unclassified.count)} answers with a code the harness cannot classify, e.g. ${unclassified.examples.map((e) => `"code":${e}`).join(', ')}`,
+    ]);
+  return rows;
+}
+
+const withUnit = (value: number | null, unit: string) =>
+  value === null ? NOT_MEASURED : unit === '' ? String(value) : `${value} ${unit}`;
+
+/** The end-to-end table: the scenario and the generator first, then the figures, then every check with its verdict. */
+export function summaryTable(r: RunResult, file: string): string {
+  const verdict = verdictOf(r);
+  const h = r.http;
+  const q = r.queue;
+  const notMeasured = q.notMeasured ?? {};
+  const sellOut = sellOutLine(r);
+  const rows: [string, string][] = [
+    ['scenario', scenarioLine(r)],
+    ['generator', generatorSentence(r)],
+    ['machine', machineLine(r)],
+    [
+      'rate req/s',
+      `${h.achievedRps} answered/s${h.sentRps !== undefined ? `, ${h.sentRps} sent/s` : ''} / ${h.plannedRps} planned (target ${h.targetRps})`,
+    ],
+    ['requests', `${h.requests} sent, ${h.answered ?? h.requests - h.errors} answered  status ${JSON.stringify(h.statusCodes)}`],
+    ...failureRows(r),
+    ...latencyTable(r),
+    ...(sellOut ? [['sell-out', sellOut] as [string, string]] : []),
     [
       'warm-up',
       r.warmup
-        ? `${r.warmup.durationMs / 1000} s, ${r.warmup.requests} requests to ${r.warmup.product}${r.warmup.sameConnections ? '' : ' (own connections)'}, p99 ${r.warmup.latencyMs.p99} ms, codes ${JSON.stringify(r.warmup.byCode)}${r.warmup.audit ? `, its audit ${yesNo(r.warmup.audit.passed)}` : ''}  (not in any figure below or above)`
+        ? `${r.warmup.durationMs / 1000} s, ${r.warmup.requests} requests to ${r.warmup.path ?? r.warmup.product}${r.warmup.sameConnections ? '' : ' (own connections)'}, p99 ${r.warmup.latencyMs.p99} ms, codes ${JSON.stringify(r.warmup.byCode)}${r.warmup.errors > 0 ? `, ${r.warmup.errors} failed` : ''}${r.warmup.audit ? `, its audit ${yesNo(r.warmup.audit.passed)}` : ''}  (not in any figure below or above)`
         : 'none',
     ],
-    ['schedule slip ms', r.http.scheduleSlipMs ? `p50 ${r.http.scheduleSlipMs.p50}  p99 ${r.http.scheduleSlipMs.p99}` : 'n/a'],
-    ['generator CPU', `${r.http.generatorCpuCores} cores`],
-    [
-      'CPU pressure',
-      `${r.machine.cpuPressure.before ?? 'n/a'}% before the run, ${r.machine.cpuPressure.endAvg60 ?? 'n/a'}% during it (PSI: share of time something waited for a CPU)${(r.machine.cpuPressure.before ?? 0) > NOISY_PRESSURE ? '  NOISY MACHINE: other work competed with this run' : ''}`,
-    ],
+    ['schedule slip ms', h.scheduleSlipMs ? `p50 ${h.scheduleSlipMs.p50}  p99 ${h.scheduleSlipMs.p99}` : 'n/a (not a paced run)'],
     [
       'orders',
       `queued ${r.orders.queued}  succeeded ${r.orders.succeeded}  sold out ${r.orders.soldOut}  duplicate ${r.orders.duplicate}  rejected ${r.orders.rejected}`,
     ],
-    ['queue', `peak lag ${r.queue.peakLag}  drain ${r.queue.drainSeconds ?? 'not drained'} s`],
+    [
+      'queue',
+      `peak lag ${q.peakLag ?? `${NOT_MEASURED} (${notMeasured.peakLag ?? 'no order-service metrics'})`}  peak enqueue ${q.peakEnqueueRate === undefined ? 'n/a' : q.peakEnqueueRate === null ? NOT_MEASURED : `${q.peakEnqueueRate}/s`}  drain ${notMeasured.drain ? `${NOT_MEASURED} (${notMeasured.drain})` : q.drainSeconds === null ? 'NOT DRAINED within --drain-timeout' : `${q.drainSeconds} s`}${q.samplingMs ? `  (sampled every ${q.samplingMs} ms)` : ''}`,
+    ],
     [
       'e2e ms (query.do)',
-      `p50 ${r.queue.e2eMs.p50}  p90 ${r.queue.e2eMs.p90}  p99 ${r.queue.e2eMs.p99}  (${r.queue.e2eMs.samples} samples, ${r.queue.e2eMs.timedOut} timed out)`,
+      q.e2eMs.samples === 0
+        ? `${NOT_MEASURED} (${r.orders.queued === 0 ? 'nothing was queued' : q.e2eMs.timedOut > 0 ? `${q.e2eMs.timedOut} samples timed out` : 'no sample taken'})`
+        : `p50 ${q.e2eMs.p50}  p90 ${q.e2eMs.p90}${q.e2eMs.p95 !== undefined ? `  p95 ${q.e2eMs.p95}` : ''}  p99 ${q.e2eMs.p99}  (${q.e2eMs.samples} samples, ${q.e2eMs.timedOut} timed out; 20 ms poll resolution)`,
     ],
     [
       'queue ms (DB)',
-      r.queue.queueMs ? `p50 ${r.queue.queueMs.p50}  p90 ${r.queue.queueMs.p90}  p99 ${r.queue.queueMs.p99}` : 'n/a',
+      q.queueMs ? `p50 ${q.queueMs.p50}  p90 ${q.queueMs.p90}  p99 ${q.queueMs.p99}` : `${NOT_MEASURED} (no order DB)`,
     ],
     [
       `audit (${r.audit.mode})`,
@@ -59,11 +121,11 @@ export function summaryTable(r: RunResult, file: string): string {
           ] as [string, string],
         ]
       : []),
-    ...r.thresholds.map((t): [string, string] => [
-      `threshold`,
-      `${yesNo(t.passed)}  ${t.name}: ${t.value ?? 'n/a'} (limit ${t.limit})`,
+    ...r.thresholds.map((t, i): [string, string] => [
+      i === 0 ? 'thresholds' : '',
+      `${mark(t.passed)} ${t.name}  ${withUnit(t.value, unitOf(t))}${t.note ? `  (${t.note})` : ''}${t.source ? `  [${t.source}]` : ''}`,
     ]),
-    ['RESULT', `${yesNo(verdict.passed)}  ${file}`],
+    ['RESULT', `${yesNo(verdict.passed)} (exit ${verdict.exitCode})  ${file}`],
     ...verdict.reasons.map((reason): [string, string] => ['  because', reason]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -1,24 +1,57 @@
-import { ResultCode } from '../../services/protocol/codes.ts';
+import { Outcome } from '../driver/answers.ts';
 import type { QueuedAnswer } from '../audit/rules.ts';
 import type { ChargeAnswer } from '../driver/types.ts';
 import type { E2eSampler } from '../observe/e2e.ts';
+import { Timeline } from './timeline.ts';
 
-/** What the run keeps of the gateway's answers: counts by code, and the queued ones for the audit. */
+/** What the answers said of one product: its queued buyers, and when it was first answered "sold out". */
+interface ProductAnswers {
+  queued: number;
+  /** Epoch ms of the first sold-out answer for it, or null while none came. */
+  firstSoldOutAt: number | null;
+}
+
+const EXAMPLES = 5;
+
+/** What the run keeps of the gateway's answers: counts by code, the queued ones for the audit, per product. */
 export class AnswerBook {
   readonly byCode: Record<string, number> = {};
   readonly queued: QueuedAnswer[] = [];
+  /**
+   * Requests the gateway may have queued without saying so in a way the harness understood: no answer
+   * (failed), or an unclassified answer. Their orders are "unconfirmed" for the audit, not phantoms.
+   */
   readonly unanswered: { phone: string; prodId: string }[] = [];
   /** Every user this run sent a request for: on a shared store, the orders that are this run's. */
   readonly users = new Set<string>();
+  readonly products = new Map<string, ProductAnswers>();
+  unclassified = 0;
+  /** A few of the unclassified codes as they came (e.g. `"10000"`, a string): shown with the count. */
+  readonly unclassifiedExamples: string[] = [];
+  /** Second by second: answers by outcome, failures, latency percentiles. */
+  readonly timeline = new Timeline();
   /** e2e: the sampler the queued answers are offered to (none for the warm-up's book). */
   constructor(private readonly e2e?: E2eSampler) {}
+
   add = (answers: ChargeAnswer[]): void => {
     for (const a of answers) {
+      this.timeline.add(a);
       this.users.add(a.phone);
-      this.byCode[a.code] = (this.byCode[a.code] ?? 0) + 1;
-      if (a.code === ResultCode.OK && a.orderId) {
+      let product = this.products.get(a.prodId);
+      if (!product) this.products.set(a.prodId, (product = { queued: 0, firstSoldOutAt: null }));
+      if (a.outcome === Outcome.UNCLASSIFIED) {
+        this.unclassified += 1;
+        const raw = a.rawCode ?? '?';
+        if (this.unclassifiedExamples.length < EXAMPLES && !this.unclassifiedExamples.includes(raw))
+          this.unclassifiedExamples.push(raw);
+      }
+      if (a.code !== 0) this.byCode[a.code] = (this.byCode[a.code] ?? 0) + 1;
+      if (a.outcome === Outcome.ACCEPTED && a.orderId) {
+        product.queued += 1;
         this.queued.push({ orderId: a.orderId, phone: a.phone, prodId: a.prodId });
         this.e2e?.offer(a);
+      } else if (a.outcome === Outcome.SOLD_OUT) {
+        if (product.firstSoldOutAt === null || a.answeredAt < product.firstSoldOutAt) product.firstSoldOutAt = a.answeredAt;
       } else if (a.code === 0) this.unanswered.push({ phone: a.phone, prodId: a.prodId });
     }
   };

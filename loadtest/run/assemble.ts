@@ -1,5 +1,6 @@
 import { OrderStatus, ResultCode } from '../../services/protocol/codes.ts';
-import { peakLag } from '../observe/sampler.ts';
+import { noiseOf } from '../observe/cpu.ts';
+import { BURST_SAMPLE_MS, peakEnqueueRate, peakLag } from '../observe/sampler.ts';
 import { cpuPressure, gitCommit, machineInfo } from '../record/meta.ts';
 import { SCHEMA_VERSION, type RunResult } from '../record/schema.ts';
 import { percentile } from '../stats.ts';
@@ -40,13 +41,25 @@ export function assemble(plan: RunPlan, stack: Stack, driven: Driven, settled: S
     (n, [code, count]) => (BUSINESS_CODES.includes(Number(code)) ? n : n + count),
     0,
   );
+  const noise = noiseOf(meta.pressureBefore, driven.cpu);
+  if (noise.noisy && options.transport === 'rocketmq')
+    noise.reasons.push("(the RocketMQ broker's JVMs run here and count as other work)");
+  const { sampler } = driven;
+  const atS = (epochMs: number | null) =>
+    epochMs === null ? null : Math.max(0, Math.round((epochMs - driven.measureStart) / 100) / 10);
   return {
     schemaVersion: SCHEMA_VERSION,
     command: meta.argv,
     startedAt: meta.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     git: gitCommit(),
-    machine: { ...machineInfo(), cpuPressure: { before: meta.pressureBefore, endAvg60: cpuPressure('avg60') } },
+    machine: {
+      ...machineInfo(),
+      cpuPressure: { before: meta.pressureBefore, endAvg60: cpuPressure('avg60') },
+      cpuDuringRun: driven.cpu,
+      noisy: noise.noisy,
+      noiseReasons: noise.reasons,
+    },
     config: {
       ...options,
       userBase: plan.userBase,
@@ -60,15 +73,23 @@ export function assemble(plan: RunPlan, stack: Stack, driven: Driven, settled: S
       plannedRequests: d.planned,
       plannedRps: Math.round(d.planned / (options.duration / 1000)),
       achievedRps: d.achievedRps,
+      sentRps: d.sentRps,
       requests: d.requests,
+      answered: d.answered,
       errors: d.errors,
+      failures: d.failures,
+      unclassified: { count: driven.book.unclassified, examples: driven.book.unclassifiedExamples },
+      generatorThreads: plan.threads,
       statusCodes: d.statusCodes,
       latencyMs: d.latencyMs,
+      latencyByOutcome: d.latencyByOutcome,
+      queryLatencyMs: settled.e2e.queryLatencyMs,
       scheduleSlipMs: d.scheduleSlipMs,
       generatorCpuCores: d.generatorCpuCores,
       generatorLimited: d.generatorLimited,
       generatorLimitReasons: d.generatorLimitReasons,
     },
+    histograms: { ...d.histograms, ...(d.slipHistogram ? { slip: d.slipHistogram } : {}), ...settled.e2e.histograms },
     orders: {
       queued: queued.length,
       succeeded: statusCount(OrderStatus.SUCCESS),
@@ -76,27 +97,42 @@ export function assemble(plan: RunPlan, stack: Stack, driven: Driven, settled: S
       duplicate: (byCode[ResultCode.REPEAT_ORDER] ?? 0) + statusCount(OrderStatus.DUPLICATE),
       rejected: otherAnswers + statusCount(OrderStatus.REJECTED),
       byCode,
+      products: plan.products.map((p) => {
+        const answers = driven.book.products.get(p.id);
+        return {
+          id: p.id,
+          // A shop of our own starts with the catalogue's stock; a target's is what its metrics said.
+          stockAtStart: options.target ? (sampler.stockAtStart[p.id] ?? null) : p.stock,
+          queued: answers?.queued ?? 0,
+          soldOutAtS: atS(answers?.firstSoldOutAt ?? null),
+        };
+      }),
     },
     queue: {
-      peakLag: peakLag(driven.sampler.points),
-      drained: settled.drainSeconds !== null,
+      peakLag: peakLag(sampler.points),
+      peakEnqueueRate: peakEnqueueRate(sampler.points, sampler.gatewayScraped),
+      samplingMs: BURST_SAMPLE_MS,
+      drained: settled.drained,
       drainSeconds: settled.drainSeconds,
-      e2eMs: settled.e2eMs,
+      notMeasured: settled.notMeasured,
+      e2eMs: settled.e2e.e2eMs,
       queueMs:
         queueMs.length > 0 ? { p50: percentile(queueMs, 50), p90: percentile(queueMs, 90), p99: percentile(queueMs, 99) } : null,
     },
+    timeline: driven.book.timeline.points(),
     // The warm-up product is not part of the run: its stock stays out of the timeseries.
-    timeseries: driven.sampler.points.map((p) => ({
+    timeseries: sampler.points.map((p) => ({
       ...p,
       dbStock: withoutWarmup(p.dbStock),
       cacheStock: withoutWarmup(p.cacheStock),
     })),
     audit: settled.audit,
     warmup:
-      d.warmup && plan.warmProduct
+      d.warmup && plan.warmup
         ? {
             ...d.warmup,
-            product: plan.warmProduct.id,
+            product: plan.warmup.product,
+            path: plan.warmup.path,
             byCode: driven.warmBook.byCode,
             queued: driven.warmBook.queued.length,
             audit: settled.warmupAudit,

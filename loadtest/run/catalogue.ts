@@ -32,5 +32,3 @@ export const WARMUP_PRODUCT: SaleProduct = {
   price: '1.00',
   stock: 1000,
 };
-/** With --target the shop is not ours: warm up on a product it does not have (refused as no such product, no state change). */
-export const UNKNOWN_PRODUCT = { id: 'lt_warmup_none', price: '1.00' };

@@ -1,6 +1,7 @@
 import { plannedRequests } from '../driver/schedule.ts';
 import { runDriver } from '../driver/registry.ts';
 import type { DriverResult } from '../driver/types.ts';
+import { CpuWatch, type CpuDuringRun } from '../observe/cpu.ts';
 import { E2eSampler } from '../observe/e2e.ts';
 import { progressPrinter, type RunStatus } from '../observe/progress.ts';
 import { Sampler } from '../observe/sampler.ts';
@@ -15,13 +16,19 @@ export interface Driven {
   warmBook: AnswerBook;
   sampler: Sampler;
   e2e: E2eSampler;
-  /** Epoch ms the last answer of the measured phase arrived. */
+  /** Epoch ms the measured phase started (after the warm-up), and its last answer arrived. */
+  measureStart: number;
   burstEnd: number;
+  /** Who used the CPUs during the measured phase. */
+  cpu: CpuDuringRun;
   /** Epoch ms after which nothing is waited for any more. */
   deadline: number;
   /** Ends the live progress line (after the drain, which it also shows). */
   endProgress: () => void;
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+const isLocal = (url: string) => LOOPBACK.has(new URL(url).hostname);
 
 /** Step 3: the warm-up and the measured load, with the metrics sampled and a sample of orders followed end to end. */
 export async function drive(plan: RunPlan, stack: Stack, signal: AbortSignal): Promise<Driven> {
@@ -34,7 +41,8 @@ export async function drive(plan: RunPlan, stack: Stack, signal: AbortSignal): P
   const book = new AnswerBook(e2e);
   const warmBook = new AnswerBook();
   const sampler = new Sampler(stack.gatewayUrl, stack.orderUrl);
-  const clock = { measuring: plan.warmProduct === null, startedAt: Date.now() };
+  const clock = { measuring: plan.warmup === null, startedAt: Date.now() };
+  let cpuWatch = new CpuWatch();
   const status = (): RunStatus => {
     const elapsedS = (Date.now() - clock.startedAt) / 1000;
     const phase = !clock.measuring ? 'warmup' : elapsedS * 1000 > options.duration ? 'drain' : 'load';
@@ -54,12 +62,35 @@ export async function drive(plan: RunPlan, stack: Stack, signal: AbortSignal): P
         onMeasureStart: () => {
           clock.measuring = true;
           clock.startedAt = Date.now();
+          cpuWatch = new CpuWatch();
+          book.timeline.startedAt = clock.startedAt;
           void sampler.rebase();
         },
       },
       signal,
     );
-    return { result, book, warmBook, sampler, e2e, burstEnd: Date.now(), deadline, endProgress: progress.end };
+    const burstEnd = Date.now();
+    await sampler.sample();
+    const { cpuSeconds, cpuSecondsAtBase } = sampler;
+    // The services' own CPU counts on this machine only when they run here.
+    const systemSeconds = !isLocal(stack.gatewayUrl)
+      ? 0
+      : cpuSeconds !== null && cpuSecondsAtBase !== null
+        ? cpuSeconds - cpuSecondsAtBase
+        : null;
+    const cpu = cpuWatch.end(systemSeconds);
+    return {
+      result,
+      book,
+      warmBook,
+      sampler,
+      e2e,
+      measureStart: clock.startedAt,
+      burstEnd,
+      cpu,
+      deadline,
+      endProgress: progress.end,
+    };
   } catch (error) {
     sampler.stop();
     throw error;

@@ -1,13 +1,17 @@
 import type { DriverCheck } from '../driver/types.ts';
 import type { Options } from '../options.ts';
 import { runResultSchema, type RunResult } from '../record/schema.ts';
-import { evaluateThresholds } from '../verdict/thresholds.ts';
+import { evaluateThresholds, thresholdSpecs } from '../verdict/thresholds.ts';
 import { verdictOf } from '../verdict/verdict.ts';
 import type { Unjudged } from './assemble.ts';
 
-/** Step 6: the run's thresholds (its limits, and the driver's own checks) and the verdict over everything. */
+/**
+ * Step 6: every threshold (defaults, shorthands, --config, --threshold, and the driver's own checks)
+ * against the assembled results, and the verdict over everything, with its exit code.
+ */
 export function judge(run: Unjudged, options: Options, driverChecks: readonly DriverCheck[]): RunResult {
-  const limits = { maxP99: options.maxP99, minRateRatio: options.minRateRatio, maxDrainMs: options.maxDrain };
-  const thresholds = [...evaluateThresholds(limits, run.http, run.queue), ...driverChecks];
-  return runResultSchema.parse({ ...run, thresholds, passed: verdictOf({ ...run, thresholds }).passed });
+  const specs = thresholdSpecs({ ...options, maxDrain: options.maxDrain });
+  const thresholds = [...evaluateThresholds(specs, run), ...driverChecks.map((c) => ({ ...c, source: 'driver' as const }))];
+  const verdict = verdictOf({ ...run, thresholds });
+  return runResultSchema.parse({ ...run, thresholds, passed: verdict.passed, exitCode: verdict.exitCode });
 }

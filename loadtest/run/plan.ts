@@ -3,8 +3,26 @@ import { threadsFor } from '../driver/paced/paced.ts';
 import { plannedRequests, type Schedule } from '../driver/schedule.ts';
 import type { DriverConfig } from '../driver/types.ts';
 import type { Workload } from '../driver/workload.ts';
+import { formatCents, parsePriceCents } from '../../services/protocol/money.ts';
 import type { Options } from '../options.ts';
-import { runCatalogue, UNKNOWN_PRODUCT, WARMUP_PRODUCT, type SaleProduct } from './catalogue.ts';
+import { DEFAULT_MIN_RATE_RATIO } from '../verdict/thresholds.ts';
+import { runCatalogue, WARMUP_PRODUCT, type SaleProduct } from './catalogue.ts';
+
+/** The warm-up: what it sends, and what that does to the shop. */
+export interface WarmupPlan {
+  workload: Workload;
+  /** Its products, as the results name them. */
+  product: string;
+  /** What it exercises, in words (the results' warmup.path). */
+  path: string;
+  /** Our own warm-up product: audited apart. */
+  audited: boolean;
+}
+
+/** A price one cent above: the target looks the product up and refuses the price (40005), taking no unit. */
+const offByOneCent = (price: string) => formatCents((parsePriceCents(price) ?? 0) + 1);
+/** Warm-up users with --target: apart from the measured phase's (its rate limiter never sees them twice). */
+const WARMUP_USER_OFFSET = 900_000_000;
 
 /** Everything a run decides before it starts anything: read once, then only read. */
 export interface RunPlan {
@@ -13,8 +31,10 @@ export interface RunPlan {
   products: SaleProduct[];
   /** What a shop of the run's own is seeded with: the run's products and the warm-up product. */
   shopProducts: SaleProduct[];
-  /** The warm-up's product: our own (audited apart), an unknown one with --target, or none. */
-  warmProduct: Pick<SaleProduct, 'id' | 'price'> | null;
+  /** The warm-up, or null without one. */
+  warmup: WarmupPlan | null;
+  /** Generator threads of the paced driver (1 for the others). */
+  threads: number;
   schedule: Schedule;
   workload: Workload;
   /** Added to every user number: a --target shop may have seen earlier runs' users. */
@@ -29,7 +49,6 @@ export function planRun(options: Options): RunPlan {
   const products = runCatalogue(options);
   const schedule = { rps: options.rps, durationMs: options.duration, rampMs: options.ramp };
   const warms = options.warmup > 0 && DRIVERS[options.driver].warmsUp;
-  const warmProduct = !warms ? null : options.target ? UNKNOWN_PRODUCT : WARMUP_PRODUCT;
   // A tenth of the warm-up's requests (at most WARMUP_PRODUCT.stock) are accepts, the rest sold out.
   const warmRequests = plannedRequests({
     ...schedule,
@@ -39,12 +58,37 @@ export function planRun(options: Options): RunPlan {
   const warmStock = Math.max(1, Math.min(WARMUP_PRODUCT.stock, Math.ceil(warmRequests / 10)));
   const userBase = options.target ? Math.floor(Math.random() * 5000) * 1_000_000 : 0;
   const workload = { products, users: options.users, repeatRatio: options.repeatRatio, seed: options.seed, userBase };
-  const warmupMs = warmProduct ? options.warmup : 0;
+  // A shop of our own: a product of its own (accepts, then sold out: the measured phase's paths),
+  // audited apart. Somebody else's shop (--target): its own products, which exercises the product
+  // look-up, sale window and price check, at a price one cent off, so that it takes no unit of the
+  // stock the measured phase is about (the accept path itself then stays cold).
+  const warmup: WarmupPlan | null = !warms
+    ? null
+    : options.target
+      ? {
+          workload: {
+            ...workload,
+            userBase: userBase + WARMUP_USER_OFFSET,
+            products: products.map((p) => ({ id: p.id, price: offByOneCent(p.price) })),
+          },
+          product: products.map((p) => p.id).join(','),
+          path: "the target's products at a price one cent off: looked up and refused (40005), no stock taken",
+          audited: false,
+        }
+      : {
+          workload: { ...workload, products: [WARMUP_PRODUCT] },
+          product: WARMUP_PRODUCT.id,
+          path: `${WARMUP_PRODUCT.id} (${warmStock} units): accepts, then sold out and repeats; audited apart`,
+          audited: true,
+        };
+  const warmupMs = warmup ? options.warmup : 0;
+  const threads = options.driver === 'paced' ? (options.workers ?? threadsFor(options.rps)) : 1;
   return {
     options,
     products,
-    shopProducts: warmProduct === WARMUP_PRODUCT ? [...products, { ...WARMUP_PRODUCT, stock: warmStock }] : products,
-    warmProduct,
+    shopProducts: warmup?.audited ? [...products, { ...WARMUP_PRODUCT, stock: warmStock }] : products,
+    warmup,
+    threads,
     schedule,
     workload,
     userBase,
@@ -52,12 +96,12 @@ export function planRun(options: Options): RunPlan {
       target,
       schedule,
       workload,
-      ...(warmProduct ? { warmup: { durationMs: warmupMs, workload: { ...workload, products: [warmProduct] } } } : {}),
+      ...(warmup ? { warmup: { durationMs: warmupMs, workload: warmup.workload } } : {}),
       connections: options.connections,
-      workers: options.workers ?? threadsFor(options.rps),
+      workers: threads,
       timeoutMs: options.timeout,
       closedLoop: options.closedLoop,
-      limits: { maxP99Ms: options.maxP99, minRateRatio: options.minRateRatio },
+      limits: { maxP99Ms: options.maxP99, minRateRatio: options.minRateRatio ?? DEFAULT_MIN_RATE_RATIO },
     }),
     budgetMs: warmupMs + options.duration + options.drainTimeout + 10_000,
   };

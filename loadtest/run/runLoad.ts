@@ -1,6 +1,7 @@
 /**
  * One load run as a pipeline of named steps, each in its own module:
- * plan → start the system → drive → settle (drain, audit) → assemble → judge, then the results file.
+ * plan → start the system → preflight → drive → settle (drain, audit) → assemble → judge, then the
+ * results file.
  */
 import type { Options } from '../options.ts';
 import { cpuPressure, writeResultFile } from '../record/meta.ts';
@@ -9,6 +10,7 @@ import { assemble } from './assemble.ts';
 import { drive } from './drive.ts';
 import { judge } from './judge.ts';
 import { planRun } from './plan.ts';
+import { preflight } from './preflight.ts';
 import { settle } from './settle.ts';
 import { startSystem } from './system.ts';
 
@@ -28,6 +30,13 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
   const meta = { argv, startedAt: new Date(), pressureBefore: cpuPressure('avg10') };
   const plan = planRun(options);
   const stack = await startSystem(plan, log);
+  try {
+    const prodId = plan.products[0]?.id ?? '';
+    await preflight({ gatewayUrl: stack.gatewayUrl, orderUrl: stack.orderUrl, dbPath: stack.dbPath, prodId });
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
   // Prometheus (if any) scrapes from here: the dashboards' window starts with idle scrapes.
   const observedFrom = Date.now() / 1000;
   const abort = new AbortController();

@@ -4,6 +4,8 @@ import { readOrdersOverHttp } from '../audit/http.ts';
 import { audit, type AuditOrder, type AuditResult } from '../audit/rules.ts';
 import { DRIVERS } from '../driver/registry.ts';
 import { dashboardsOfRun } from '../observe/dashboards.ts';
+import type { E2eFigures } from '../observe/e2e.ts';
+import { BURST_SAMPLE_MS } from '../observe/sampler.ts';
 import type { RunResult } from '../record/schema.ts';
 import type { AnswerBook } from './answerBook.ts';
 import { WARMUP_PRODUCT } from './catalogue.ts';
@@ -14,7 +16,10 @@ import type { Stack } from './stack.ts';
 /** What the system looked like once the queue drained (or the drain timed out), and its audits. */
 export interface Settled {
   drainSeconds: number | null;
-  e2eMs: RunResult['queue']['e2eMs'];
+  drained: boolean;
+  /** Figures that could not be measured in this run, each with why. */
+  notMeasured: Record<string, string>;
+  e2e: E2eFigures;
   dashboards: RunResult['dashboards'];
   /** The order store as the audit read it, or null for an HTTP-only audit (then httpOrders). */
   store: StoreSnapshot | null;
@@ -28,6 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Waits (bounded) until every queued message reached a final state; seconds from the burst's end, or null. */
 async function waitDrained(plan: RunPlan, stack: Stack, driven: Driven): Promise<number | null> {
   const { sampler, book, burstEnd } = driven;
+  if (book.queued.length === 0) return null;
   const deadline = burstEnd + plan.options.drainTimeout;
   // Without order metrics or the DB, only query.do can tell that every queued order is final.
   const allFinalOverHttp = async () => {
@@ -43,7 +49,7 @@ async function waitDrained(plan: RunPlan, stack: Stack, driven: Driven): Promise
         : await allFinalOverHttp();
     if (drained) return Math.round((Date.now() - burstEnd) / 100) / 10;
     if (Date.now() > deadline) return null;
-    await sleep(250);
+    await sleep(BURST_SAMPLE_MS);
   }
 }
 
@@ -86,15 +92,14 @@ function audits(
       expectFullSale: drained && !target,
     }),
     // A breach on the warm-up product (a shop of our own) is a breach of the system all the same.
-    warmupAudit:
-      plan.warmProduct === WARMUP_PRODUCT
-        ? audit({
-            ...only((id) => id === WARMUP_PRODUCT.id),
-            queued: warmBook.queued,
-            unanswered: warmBook.unanswered,
-            expectFullSale: false,
-          })
-        : null,
+    warmupAudit: plan.warmup?.audited
+      ? audit({
+          ...only((id) => id === WARMUP_PRODUCT.id),
+          queued: warmBook.queued,
+          unanswered: warmBook.unanswered,
+          expectFullSale: false,
+        })
+      : null,
   };
 }
 
@@ -106,13 +111,21 @@ export async function settle(
   observedFrom: number,
   log: (line: string) => void,
 ): Promise<Settled> {
+  const { sampler, book } = driven;
   const drainSeconds = await waitDrained(plan, stack, driven);
+  const notMeasured: Record<string, string> = {};
+  if (book.queued.length === 0) notMeasured.drain = 'nothing was queued';
+  if (!sampler.orderScraped)
+    notMeasured.peakLag = plan.options.target
+      ? 'no order-service /metrics: pass --order-url'
+      : "the order service's /metrics did not answer";
+  if (!sampler.gatewayScraped) notMeasured.rates = "the gateway's /metrics did not answer: request and enqueue rates";
   // One more second of samples so the charts show the queue at rest.
   await sleep(1000);
-  await driven.sampler.sample();
-  driven.sampler.stop();
+  await sampler.sample();
+  sampler.stop();
   driven.endProgress();
-  const e2eMs = await driven.e2e.settle();
+  const e2e = await driven.e2e.settle();
   const { checkDashboards, snapshot } = plan.options;
   let dashboards: RunResult['dashboards'] = null;
   if ((checkDashboards || snapshot) && stack.prometheusUrl) {
@@ -123,9 +136,10 @@ export async function settle(
   }
   const store = stack.dbPath ? readOrderDb(stack.dbPath) : null;
   const httpOrders = store ? [] : await readOrdersOverHttp(stack.gatewayUrl, driven.book.queued);
-  const checked = audits(plan, driven.book, driven.warmBook, drainSeconds !== null, store, httpOrders);
+  const drained = drainSeconds !== null || book.queued.length === 0;
+  const checked = audits(plan, driven.book, driven.warmBook, drained, store, httpOrders);
   const { driver } = plan.options;
   if (!DRIVERS[driver].answersEach)
     checked.audit.notChecked.push(`lost/phantom per request (${driver} does not hand each answer back to the harness)`);
-  return { drainSeconds, e2eMs, dashboards, store, httpOrders, ...checked };
+  return { drainSeconds, drained, notMeasured, e2e, dashboards, store, httpOrders, ...checked };
 }

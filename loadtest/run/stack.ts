@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SaleProduct } from './catalogue.ts';
 import { ensureBroker } from '../../infra/launch/broker.ts';
 import { freePort } from '../../infra/launch/processes.ts';
-import { launchServices } from '../../infra/launch/services.ts';
+import { launchServices, ONE_CLIENT_ADDRESS } from '../../infra/launch/services.ts';
 import * as prom from '../../infra/prometheus/prometheus.ts';
 
 export interface Stack {
@@ -56,8 +56,9 @@ async function startObserver(
 /**
  * A fresh shop for one run (infra/launch): temp DATA_DIR, a seed file with the run's products, both
  * services on free ports, on RocketMQ a topic and group of the run's own; everything stopped by PID
- * in stop(). Logs at warn and a per-buyer rate limit no run reaches: the harness measures the shop,
- * not its request logging or its limiter.
+ * in stop(). Logs at warn, per-buyer rate limits no run reaches and none per address (every request
+ * comes from this machine), a connection cap as high as the descriptors allow, and keep-alive held
+ * over a run's pauses: the harness measures the shop, not its request logging or its limiter.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   if (options.transport === 'rocketmq') await ensureBroker({ log: options.log, required: true });
@@ -65,7 +66,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     transport: options.transport,
     products: options.products,
     label: 'load',
-    env: { HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_USER: '1000000' },
+    env: {
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_USER: '1000000',
+      QUERY_RATE_LIMIT_PER_USER: '1000000',
+      ...ONE_CLIENT_ADDRESS,
+      MAX_CONNECTIONS: '1000000',
+      KEEP_ALIVE_TIMEOUT_MS: '65000',
+    },
     runTopic: `loadtest-${randomBytes(4).toString('hex')}`,
   });
   const { url: gatewayUrl } = services.gateway;

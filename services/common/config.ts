@@ -13,6 +13,14 @@ const configSchema = z.object({
   GATEWAY_PORT: port.default(8070),
   ORDER_PORT: port.default(8071),
   ORDER_URL: z.string().url().optional(),
+  /**
+   * The shared secret of the order service's /internal API: required by both services (see
+   * internalToken); `npm start` and every launch through infra/launch make one per start when unset.
+   */
+  INTERNAL_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** When set, /metrics is served on this port only, not on the service's (keep both private). */
+  GATEWAY_METRICS_PORT: port.optional(),
+  ORDER_METRICS_PORT: port.optional(),
   DATA_DIR: z.string().default('data'),
   QUEUE_TRANSPORT: z.enum(['embedded', 'rocketmq']).default('embedded'),
   QUEUE_TOPIC: z.string().default('seckill-orders'),
@@ -21,6 +29,20 @@ const configSchema = z.object({
   MAX_BODY_BYTES: positiveInt.default(4096),
   /** Requests per second one phone number may make (token bucket, burst = 2x). 0 turns it off. */
   RATE_LIMIT_PER_USER: z.coerce.number().nonnegative().default(5),
+  /** Charge requests per second from one client address (the socket's peer; burst = 2x). 0 turns it off. */
+  RATE_LIMIT_PER_IP: z.coerce.number().nonnegative().default(20),
+  /** query.do requests per second for one phone number (burst = 2x). 0 turns it off. */
+  QUERY_RATE_LIMIT_PER_USER: z.coerce.number().nonnegative().default(5),
+  /** query.do requests per second from one client address (burst = 2x). 0 turns it off. */
+  QUERY_RATE_LIMIT_PER_IP: z.coerce.number().nonnegative().default(50),
+  /** Open connections one gateway process keeps; more are closed at accept. Lowered to fit the descriptor limit. */
+  MAX_CONNECTIONS: positiveInt.default(4096),
+  /** A request's headers must arrive within this, ms (also a new connection's first request). */
+  HEADERS_TIMEOUT_MS: positiveInt.default(5000),
+  /** A whole request (headers and body) must arrive within this, ms. At least HEADERS_TIMEOUT_MS. */
+  REQUEST_TIMEOUT_MS: positiveInt.default(10000),
+  /** An idle keep-alive connection is closed after this, ms. */
+  KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(5000),
   /** Enqueues in flight at once before the gateway sheds load with 429. */
   MAX_INFLIGHT_ENQUEUES: positiveInt.default(20000),
   /** The gateway forgets journalled "queued" answers older than this at start, hours. */
@@ -35,6 +57,19 @@ const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema> & { ORDER_URL: string; DATA_DIR: string };
+
+/**
+ * INTERNAL_TOKEN, or a stop at start: without it the order service would serve any buyer's order to
+ * whoever reaches its port, and a gateway could not read the catalogue. Services started by hand
+ * (npm run start:order / start:gateway, docker compose) must be given the same token.
+ */
+export function internalToken(config: Config): string {
+  if (config.INTERNAL_TOKEN) return config.INTERNAL_TOKEN;
+  throw new Error(
+    'INTERNAL_TOKEN is not set: give the order service and the gateway the same secret of at least 16 characters ' +
+      '(e.g. INTERNAL_TOKEN=$(openssl rand -hex 32)); npm start makes one by itself',
+  );
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);

@@ -7,13 +7,14 @@ type Admission = { admitted: true } | { admitted: false; code: ResultCode; reaso
 
 interface AdmissionContext {
   product: CachedProduct | undefined;
+  /** The buyer already has an order for the product, in any state (OrderBook.hasOrder). */
   alreadyQueued: boolean;
   now: number;
 }
 
 /**
  * May this (already well-formed) charge request be queued? Pure: the route supplies the product,
- * whether the user was already queued for it, and the clock. Cheapest and most final checks first;
+ * whether the user already has an order for it, and the clock. Cheapest and most final checks first;
  * the stock is taken by the caller only after every rule passed.
  */
 export function admit(request: ChargeRequest, context: AdmissionContext): Admission {

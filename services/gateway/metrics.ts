@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { LATENCY_BUCKETS } from '../common/metrics.ts';
 import { GatewayMetric, QueueMetric } from '../protocol/metricNames.ts';
+import type { OrderBook } from './orderBook.ts';
 import type { StockCache } from './stockCache.ts';
 
-export function createGatewayMetrics(registry: Registry, stock: StockCache) {
+export function createGatewayMetrics(registry: Registry, stock: StockCache, book: OrderBook) {
   const registers = [registry];
   return {
     requests: new Counter({
@@ -48,6 +49,44 @@ export function createGatewayMetrics(registry: Registry, stock: StockCache) {
       collect() {
         for (const product of stock.all()) this.set({ product: product.id }, product.remaining <= 0 ? 1 : 0);
       },
+    }),
+    ordersPending: new Gauge({
+      name: GatewayMetric.ORDERS_PENDING,
+      help: 'Orders queued by this gateway that the order service has not decided yet (a unit held for each)',
+      registers,
+      collect() {
+        this.set(book.pendingCount);
+      },
+    }),
+    knownBuyers: new Gauge({
+      name: GatewayMetric.KNOWN_BUYERS,
+      help: 'Buyers with an order (per product) that the gateway keeps in memory',
+      registers,
+      collect() {
+        this.set(book.buyerCount);
+      },
+    }),
+    rateLimited: new Counter({
+      name: GatewayMetric.RATE_LIMITED,
+      help: 'Requests refused by a rate limit, by route and scope (user: per phone number, ip: per client address)',
+      labelNames: ['route', 'scope'] as const,
+      registers,
+    }),
+    connections: new Gauge({ name: GatewayMetric.CONNECTIONS, help: 'Open client connections', registers }),
+    connectionCap: new Gauge({
+      name: GatewayMetric.CONNECTION_CAP,
+      help: 'Most client connections this process keeps open (MAX_CONNECTIONS, fitted under the descriptor limit)',
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: GatewayMetric.CONNECTIONS_REFUSED,
+      help: 'Connections closed at accept because the connection cap was reached',
+      registers,
+    }),
+    requestTimeouts: new Counter({
+      name: GatewayMetric.REQUEST_TIMEOUTS,
+      help: 'Connections cut because their headers or request did not arrive within HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS',
+      registers,
     }),
   };
 }

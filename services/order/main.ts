@@ -1,5 +1,5 @@
-import { loadConfig } from '../common/config.ts';
-import { addOpsRoutes, listen, onShutdown } from '../common/http.ts';
+import { internalToken, loadConfig } from '../common/config.ts';
+import { addFallbackRoutes, addOpsRoutes, listen, listenMetrics, onShutdown } from '../common/http.ts';
 import { createLogger } from '../common/logger.ts';
 import { createRegistry } from '../common/metrics.ts';
 import { createTransport } from '../queue/index.ts';
@@ -14,6 +14,7 @@ import { OrderRepository } from './repository.ts';
 
 const log = createLogger('order-service');
 const config = loadConfig();
+const token = internalToken(config);
 
 const db = openOrderDatabase(config.DATA_DIR);
 await migrate(db);
@@ -44,17 +45,21 @@ const auditTimer = setInterval(() => {
   refreshGauges().catch((error: unknown) => log.error({ err: error }, 'gauge refresh failed'));
 }, config.AUDIT_INTERVAL_MS);
 
-const app = createInternalApi(repository);
-addOpsRoutes(app, registry, () => true);
+const app = createInternalApi(repository, token);
+const metricsPort = config.ORDER_METRICS_PORT;
+addOpsRoutes(app, metricsPort === undefined ? registry : null, () => true);
+addFallbackRoutes(app, log);
 const server = await listen(app, config.HOST, config.ORDER_PORT);
+const metricsServer = metricsPort === undefined ? undefined : await listenMetrics(registry, log, config.HOST, metricsPort);
 log.info(
-  { url: `http://${config.HOST}:${config.ORDER_PORT}`, transport: transport.name, dataDir: config.DATA_DIR, seeded },
+  { url: `http://${config.HOST}:${config.ORDER_PORT}`, transport: transport.name, dataDir: config.DATA_DIR, seeded, metricsPort },
   'order service listening',
 );
 
 onShutdown(log, async () => {
   clearInterval(auditTimer);
   server.close();
+  metricsServer?.close();
   await consumer.close();
   await db.destroy();
 });

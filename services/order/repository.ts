@@ -22,6 +22,8 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 class StockConflictError extends Error {}
 
+export type FeedRow = OrderRow & { seq: number };
+
 /** All SQL of the order service. Every value is a bound parameter (knex builds placeholders). */
 export class OrderRepository {
   constructor(private readonly db: Knex) {}
@@ -88,8 +90,8 @@ export class OrderRepository {
     });
   }
 
-  async listProducts(): Promise<Product[]> {
-    const rows = await this.db('products').select('*').orderBy('id');
+  async listProducts(db: Knex = this.db): Promise<Product[]> {
+    const rows = await db('products').select('*').orderBy('id');
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
@@ -99,6 +101,32 @@ export class OrderRepository {
       saleStartsAt: row.sale_starts_at === null ? null : Number(row.sale_starts_at),
       saleEndsAt: row.sale_ends_at === null ? null : Number(row.sale_ends_at),
     }));
+  }
+
+  /**
+   * The orders written after `afterSeq`, in commit order, at most `limit`, and the catalogue as of
+   * the same read transaction (the order feed, protocol/api.ts). The sequence is SQLite's rowid: one
+   * writer appends the rows and none is ever deleted, so it only grows, in commit order.
+   */
+  async feed(afterSeq: number, limit: number): Promise<{ products: Product[]; orders: FeedRow[]; more: boolean }> {
+    return this.db.transaction(async (trx) => {
+      const orders: FeedRow[] = await trx('orders')
+        .select(
+          trx.raw('rowid AS seq'),
+          'order_id',
+          'user_phone',
+          'prod_id',
+          'charge_cents',
+          'status',
+          'enqueued_at',
+          'consumed_at',
+        )
+        .where('rowid', '>', afterSeq)
+        .orderBy('rowid')
+        .limit(limit + 1);
+      const products = await this.listProducts(trx);
+      return { products, orders: orders.slice(0, limit), more: orders.length > limit };
+    });
   }
 
   /** The user's order for a product: the SUCCESS one if any, else the latest. */

@@ -27,3 +27,27 @@ export const orderViewSchema = z.object({
   consumedAt: z.number().int().nullable(),
 });
 export type OrderView = z.infer<typeof orderViewSchema>;
+
+/**
+ * GET /internal/orders/feed?after=<seq>: the orders the order service decided after `seq`, in commit
+ * order, and the catalogue as of the same read (one transaction): the gateway learns every buyer who
+ * has an order, and its admission stock becomes "stock in the store minus its orders not yet
+ * decided" without a gap between the two reads. `more`: read again at once, a page was full.
+ */
+const feedOrderSchema = z.object({
+  seq: z.number().int().positive(),
+  orderId: z.string(),
+  phone: z.string(),
+  prodId: z.string(),
+  chargeCents: z.number().int().nonnegative(),
+  status: z.enum([OrderStatus.SUCCESS, OrderStatus.SOLD_OUT, OrderStatus.DUPLICATE, OrderStatus.REJECTED]),
+  enqueuedAt: z.number().int(),
+  consumedAt: z.number().int(),
+});
+export type FeedOrder = z.infer<typeof feedOrderSchema>;
+export const orderFeedSchema = z.object({
+  products: z.array(productSchema),
+  orders: z.array(feedOrderSchema),
+  more: z.boolean(),
+});
+export type OrderFeed = z.infer<typeof orderFeedSchema>;

@@ -14,6 +14,17 @@ export const ResultCode = {
   UNSUPPORTED_MEDIA_TYPE: 40015,
   RATE_LIMITED: 40029,
   NO_SUCH_ORDER: 41004,
+  /** 420xx: the HTTP request itself (not its fields) was refused; the last two digits follow the status. */
+  MALFORMED_REQUEST: 42000,
+  /** The order service's /internal API: INTERNAL_TOKEN missing or wrong. */
+  UNAUTHORIZED: 42001,
+  NO_SUCH_ENDPOINT: 42004,
+  METHOD_NOT_ALLOWED: 42005,
+  REQUEST_TIMEOUT: 42008,
+  EXPECTATION_FAILED: 42017,
+  HEADERS_TOO_LARGE: 42031,
+  /** A bug of ours, never bad input: the fuzz suite fails on it. */
+  INTERNAL_ERROR: 50000,
   ORDER_SERVICE_UNAVAILABLE: 50003,
 } as const;
 
@@ -31,6 +42,14 @@ export const httpStatusOf: Record<ResultCode, number> = {
   [ResultCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ResultCode.RATE_LIMITED]: 429,
   [ResultCode.NO_SUCH_ORDER]: 404,
+  [ResultCode.MALFORMED_REQUEST]: 400,
+  [ResultCode.UNAUTHORIZED]: 401,
+  [ResultCode.NO_SUCH_ENDPOINT]: 404,
+  [ResultCode.METHOD_NOT_ALLOWED]: 405,
+  [ResultCode.REQUEST_TIMEOUT]: 408,
+  [ResultCode.EXPECTATION_FAILED]: 417,
+  [ResultCode.HEADERS_TOO_LARGE]: 431,
+  [ResultCode.INTERNAL_ERROR]: 500,
   [ResultCode.ORDER_SERVICE_UNAVAILABLE]: 503,
 };
 

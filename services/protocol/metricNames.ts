@@ -10,6 +10,19 @@ export const GatewayMetric = {
   ENQUEUE_DURATION: 'seckill_gateway_enqueue_duration_seconds',
   STOCK_CACHE: 'seckill_gateway_stock_cache',
   SOLD_OUT: 'seckill_gateway_sold_out',
+  /** Orders queued by this gateway that the order feed has not shown decided yet (units held for them). */
+  ORDERS_PENDING: 'seckill_gateway_orders_pending',
+  /** Buyers with an order that the gateway keeps in memory (repeat check, final statuses). */
+  KNOWN_BUYERS: 'seckill_gateway_known_buyers',
+  /** Requests refused by a rate limit, by route and scope (LimitScope). */
+  RATE_LIMITED: 'seckill_gateway_rate_limited_total',
+  CONNECTIONS: 'seckill_gateway_connections',
+  /** MAX_CONNECTIONS as applied: lowered to fit under the process's descriptor limit. */
+  CONNECTION_CAP: 'seckill_gateway_connection_cap',
+  /** Connections closed at accept because the cap was reached. */
+  CONNECTIONS_REFUSED: 'seckill_gateway_connections_refused_total',
+  /** Connections cut because their headers or whole request did not arrive in time (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS). */
+  REQUEST_TIMEOUTS: 'seckill_gateway_request_timeouts_total',
 } as const;
 
 /** Counted by the gateway when the queue engine confirmed a send: the producer side of the queue. */
@@ -42,11 +55,17 @@ export const BrokerMetric = {
   LAG_LATENCY_MS: 'rocketmq_consumer_lag_latency_milliseconds',
   MESSAGES_IN: 'rocketmq_messages_in_total',
   MESSAGES_OUT: 'rocketmq_messages_out_total',
+  /** Histogram of message sizes, observed once per put: its _count is the number of puts (a batch is one). */
+  MESSAGE_SIZE: 'rocketmq_message_size',
 } as const;
 
 /** The `route` label of the gateway's request metrics. */
 export const Route = { CHARGE: 'charge', QUERY: 'query' } as const;
 export type Route = (typeof Route)[keyof typeof Route];
+
+/** The `scope` label of GatewayMetric.RATE_LIMITED: whose budget was spent, the phone number's or the client address's. */
+export const LimitScope = { USER: 'user', ADDRESS: 'ip' } as const;
+export type LimitScope = (typeof LimitScope)[keyof typeof LimitScope];
 
 /** The `outcome` label of OrderMetric.CONSUMED. */
 export const ConsumeOutcome = {

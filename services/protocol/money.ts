@@ -9,6 +9,15 @@ export function parsePriceCents(text: string): number | null {
   return Number(match[1]) * 100 + Number(fraction);
 }
 
+/**
+ * A JSON number price to cents, exactly or not at all: the number's shortest decimal form (what
+ * String() gives, the text it round-trips to) must itself be a valid price, so 1200 and 1200.0 are
+ * 1200.00, while 1199.999 and 1200.004 are refused instead of being rounded to a price they are not.
+ */
+export function priceCentsOfNumber(value: number): number | null {
+  return Number.isFinite(value) ? parsePriceCents(String(value)) : null;
+}
+
 export function formatCents(cents: number): string {
   return `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }

@@ -153,6 +153,12 @@ describe('docker-compose.yml matches the code defaults', () => {
     assert.equal(e.DATA_DIR, '/data');
   });
 
+  test('both services get the same INTERNAL_TOKEN, which compose requires (the services refuse to start without it)', () => {
+    assert.equal(defaults.INTERNAL_TOKEN, undefined, 'the code has no default token');
+    for (const name of ['gateway', 'order']) assert.match(env(name).INTERNAL_TOKEN ?? '', /^\$\{INTERNAL_TOKEN:\?.+\}$/, name);
+    assert.equal(env('gateway').INTERNAL_TOKEN, env('order').INTERNAL_TOKEN);
+  });
+
   test('both services reach the proxy (8081) and the broker exporter (5557) by the ports the code defaults to', () => {
     const proxyPort = hostPort(rocketmqDefaults.endpoints).port;
     const metrics = hostPort(rocketmqDefaults.metricsUrl);

@@ -173,7 +173,7 @@ const CASES: [string, string, string, Record<string, string>, string | Buffer | 
     404,
     41004,
   ],
-  ['unknown endpoint', 'GET', '/api/nope', {}, undefined, 404, 40005],
+  ['unknown endpoint', 'GET', '/api/nope', {}, undefined, 404, 42004],
 ];
 
 for (const transport of await transportsUnderTest()) {

@@ -8,7 +8,7 @@ import { verdictOf } from '../../loadtest/verdict/verdict.ts';
 import { sampleRun } from './fixture.ts';
 
 test('verdict: a clean run passes with no reasons', () => {
-  assert.deepEqual(verdictOf(sampleRun()), { passed: true, reasons: [] });
+  assert.deepEqual(verdictOf(sampleRun()), { passed: true, exitCode: 0, reasons: [] });
 });
 
 test('verdict: each failing part is a reason of its own', () => {
@@ -20,6 +20,7 @@ test('verdict: each failing part is a reason of its own', () => {
     thresholds: [{ name: 'charge latency p99 ms (max-p99)', limit: 20, value: 35, passed: false }, ...run.thresholds],
   });
   assert.equal(verdict.passed, false);
+  assert.equal(verdict.exitCode, 1, 'a breach outranks the crossed threshold');
   assert.deepEqual(verdict.reasons, [
     'audit failed: lost 2',
     'warm-up audit failed: oversold 1',

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { CatalogueProduct } from '../../services/protocol/catalogue.ts';
 import { parsePrometheusText, valueOf } from '../../services/protocol/promText.ts';
-import { launchServices, type LaunchedServices, type Service, type TransportName } from '../../infra/launch/services.ts';
+import {
+  launchServices,
+  ONE_CLIENT_ADDRESS,
+  type LaunchedServices,
+  type Service,
+  type TransportName,
+} from '../../infra/launch/services.ts';
 
 export { waitFor } from '../../infra/launch/processes.ts';
 export type { TransportName };
@@ -45,7 +51,7 @@ export class Services {
       transport,
       products: options.products,
       label: 'test',
-      env: { LOG_LEVEL: 'warn', ...options.env },
+      env: { LOG_LEVEL: 'warn', ...ONE_CLIENT_ADDRESS, ...options.env },
       runTopic: `seckill-test-${randomBytes(4).toString('hex')}`,
     });
     return new Services(launched, transport);

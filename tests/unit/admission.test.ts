@@ -74,7 +74,7 @@ describe('stock cache', () => {
     assert.equal(cache.take('p'), true);
     assert.equal(cache.take('unknown'), false);
   });
-  it('follows the database down on reload, never up', () => {
+  it('follows the database both ways, less the units it holds', () => {
     const cache = new StockCache();
     cache.load(catalogue);
     cache.take('p');
@@ -82,6 +82,9 @@ describe('stock cache', () => {
     assert.equal(cache.get('p')?.remaining, 1, 'a reload must not hand out units already admitted');
     cache.load([{ ...catalogue[0]!, stock: 0 }]);
     assert.equal(cache.get('p')?.remaining, 0);
+    cache.giveBack('p');
+    cache.load([{ ...catalogue[0]!, stock: 3 }]);
+    assert.equal(cache.get('p')?.remaining, 3, 'stock added in the store is admitted');
   });
 });
 

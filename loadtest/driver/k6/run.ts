@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { FailureCause } from '../answers.ts';
 import { plannedRequests } from '../schedule.ts';
 import type { Driver, DriverConfig, DriverResult, DriverSinks } from '../types.ts';
 import { formBody, requestAt } from '../workload.ts';
@@ -49,12 +50,20 @@ export async function runK6(config: DriverConfig, _sinks: DriverSinks, signal?: 
   clearTimeout(limit);
   signal?.removeEventListener('abort', kill);
   try {
-    const http = JSON.parse(fs.readFileSync(summary, 'utf8')) as Omit<
+    const http = JSON.parse(fs.readFileSync(summary, 'utf8')) as Pick<
       DriverResult,
-      'driver' | 'planned' | 'scheduleSlipMs' | 'generatorLimited' | 'generatorLimitReasons' | 'generatorCpuCores' | 'durationMs'
+      'requests' | 'errors' | 'achievedRps' | 'statusCodes' | 'latencyMs'
     >;
+    // k6's summary has no per-outcome split and no failure causes: its failed requests are `other`.
+    const answered = http.requests - http.errors;
     return {
       ...http,
+      answered,
+      failures: http.errors > 0 ? { [FailureCause.OTHER]: http.errors } : {},
+      achievedRps: Math.round((answered / config.schedule.durationMs) * 1000),
+      sentRps: http.achievedRps,
+      latencyByOutcome: {},
+      histograms: {},
       driver: 'k6',
       planned,
       durationMs: config.schedule.durationMs,

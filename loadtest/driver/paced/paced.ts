@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { mergeHistograms, summarize } from '../../stats.ts';
-import type { StartMessage, WorkerInput, WorkerMessage } from './worker.ts';
+import { encodeHistogram, mergeHistograms, summarize } from '../../stats.ts';
+import { tallyOutcomes } from '../outcomes.ts';
+import type { StartMessage, StopMessage, WorkerInput, WorkerMessage } from './worker.ts';
 import { plannedRequests, warmupSchedule } from '../schedule.ts';
 import type { Driver, DriverConfig, DriverResult, DriverSinks } from '../types.ts';
 
@@ -35,8 +36,12 @@ export async function runPaced(config: DriverConfig, sinks: DriverSinks, signal?
   const stopAll = () => workers.forEach((w) => void w.terminate());
   signal?.addEventListener('abort', stopAll, { once: true });
   const warmupMs = warmupSchedule(config)?.durationMs ?? 0;
-  const hardLimit = warmupMs + config.schedule.durationMs + config.timeoutMs + 30_000;
+  // Long past the run's end, the threads stop waiting (what is still unanswered counts as timed out);
+  // a thread that does not report after that is a failure of the driver.
+  const stopAfter = warmupMs + config.schedule.durationMs + config.timeoutMs + 20_000;
+  const hardLimit = stopAfter + 15_000;
   let measureTimer: NodeJS.Timeout | undefined;
+  let stopTimer: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.all(
@@ -53,6 +58,7 @@ export async function runPaced(config: DriverConfig, sinks: DriverSinks, signal?
     const startAt = Date.now() + 50;
     const measureAt = startAt + warmupMs;
     workers.forEach((w) => w.postMessage({ startAt } satisfies StartMessage));
+    stopTimer = setTimeout(() => workers.forEach((w) => w.postMessage({ stop: true } satisfies StopMessage)), stopAfter);
     let cpu0 = process.cpuUsage();
     measureTimer = setTimeout(
       () => {
@@ -87,21 +93,31 @@ export async function runPaced(config: DriverConfig, sinks: DriverSinks, signal?
     for (const d of dones) for (const [k, v] of Object.entries(d.measure.statusCodes)) statusCodes[k] = (statusCodes[k] ?? 0) + v;
     const requests = dones.reduce((n, d) => n + d.measure.sent, 0);
     const warmRequests = dones.reduce((n, d) => n + d.warmup.sent, 0);
-    const slip = summarize(mergeHistograms(dones.map((d) => d.measure.slip)));
+    const slipHistogram = mergeHistograms(dones.map((d) => d.measure.slip));
+    const slip = summarize(slipHistogram);
     const elu = Math.max(...dones.map((d) => d.eventLoopUtilization));
     const reasons: string[] = [];
     if (slip.p99 > MAX_SLIP_P99_MS) reasons.push(`schedule slip p99 ${slip.p99} ms > ${MAX_SLIP_P99_MS} ms`);
     if (elu > MAX_EVENT_LOOP_UTILIZATION) reasons.push(`generator thread busy ${(elu * 100).toFixed(0)}% of the time`);
+    const measured = tallyOutcomes(
+      dones.map((d) => d.measure),
+      requests,
+    );
+    const warm = tallyOutcomes(
+      dones.map((d) => d.warmup),
+      warmRequests,
+    );
     return {
       driver: 'paced',
       planned: plannedRequests(config.schedule),
       requests,
-      errors: dones.reduce((n, d) => n + d.measure.errors, 0),
+      ...measured,
       durationMs,
-      achievedRps: Math.round((requests / durationMs) * 1000),
+      achievedRps: Math.round((measured.answered / durationMs) * 1000),
+      sentRps: Math.round((requests / durationMs) * 1000),
       statusCodes,
-      latencyMs: summarize(mergeHistograms(dones.map((d) => d.measure.latency))),
       scheduleSlipMs: slip,
+      slipHistogram: encodeHistogram(slipHistogram),
       generatorCpuCores: Number(((cpu.user + cpu.system) / 1000 / durationMs).toFixed(2)),
       generatorLimited: reasons.length > 0,
       generatorLimitReasons: reasons,
@@ -110,8 +126,8 @@ export async function runPaced(config: DriverConfig, sinks: DriverSinks, signal?
           ? {
               durationMs: warmupMs,
               requests: warmRequests,
-              errors: dones.reduce((n, d) => n + d.warmup.errors, 0),
-              latencyMs: summarize(mergeHistograms(dones.map((d) => d.warmup.latency))),
+              errors: warm.errors,
+              latencyMs: warm.latencyMs,
               sameConnections: true,
             }
           : null,
@@ -119,6 +135,7 @@ export async function runPaced(config: DriverConfig, sinks: DriverSinks, signal?
     };
   } finally {
     clearTimeout(timer);
+    clearTimeout(stopTimer);
     clearTimeout(measureTimer);
     signal?.removeEventListener('abort', stopAll);
     stopAll();

@@ -15,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type * as hdr from 'hdr-histogram-js';
 import { encodeHistogram, newHistogram, recordMs } from '../../stats.ts';
-import { readChargeAnswer } from '../answers.ts';
+import { failureOf, Outcome, readChargeAnswer, type ReadAnswer } from '../answers.ts';
+import { OutcomeRecorder, type OutcomeReport } from '../outcomes.ts';
 import { dueBy, intendedAt, plannedRequests, warmupSchedule, type Schedule } from '../schedule.ts';
 import type { ChargeAnswer, DriverConfig, Phase } from '../types.ts';
 import { formBody, requestAt, type Workload } from '../workload.ts';
@@ -30,11 +31,19 @@ export interface StartMessage {
   startAt: number;
 }
 
-interface PhaseReport {
-  latency: string;
+/**
+ * Sent by the parent when the run is long past its end (a system answering slower than the rate
+ * queues requests behind the busy connections, where no socket timeout applies): send nothing more,
+ * end every request still waiting as a timeout, and report what was measured.
+ */
+export interface StopMessage {
+  stop: true;
+}
+
+/** Latency per outcome and failures by cause (outcomes.ts), and what the parent adds up across threads. */
+interface PhaseReport extends OutcomeReport {
   slip: string;
   sent: number;
-  errors: number;
   statusCodes: Record<string, number>;
   lastAnswerAt: number;
 }
@@ -60,11 +69,10 @@ interface PhaseState {
   next: number;
   inflight: number;
   pending: ChargeAnswer[];
-  latency: hdr.Histogram;
+  outcomes: OutcomeRecorder;
   slip: hdr.Histogram;
   statusCodes: Record<string, number>;
   sent: number;
-  errors: number;
   lastAnswerAt: number;
 }
 
@@ -78,25 +86,24 @@ function newPhase(phase: Phase, schedule: Schedule, workload: Workload, t0: numb
     next: workerIndex,
     inflight: 0,
     pending: [],
-    latency: newHistogram(),
+    outcomes: new OutcomeRecorder(),
     slip: newHistogram(),
     statusCodes: {},
     sent: 0,
-    errors: 0,
     lastAnswerAt: 0,
   };
 }
 
 const report = (p: PhaseState): PhaseReport => ({
-  latency: encodeHistogram(p.latency),
+  ...p.outcomes.report(),
   slip: encodeHistogram(p.slip),
   sent: p.sent,
-  errors: p.errors,
   statusCodes: p.statusCodes,
   lastAnswerAt: p.lastAnswerAt,
 });
 
-function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: http.Agent, startAt: number): void {
+/** Starts the thread's schedule; returns what StopMessage does. */
+function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: http.Agent, startAt: number): () => void {
   const url = new URL('/api/charge.do', config.target);
   // performance.now() is monotonic; map the shared epoch start onto it once.
   const start = performance.now() + (startAt - Date.now());
@@ -119,6 +126,8 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
     }
   };
   const flushTimer = setInterval(flush, FLUSH_MS);
+  /** Requests sent and not yet settled (waiting for a socket, or for their answer), with how each fails. */
+  const live = new Map<http.ClientRequest, (error: unknown) => void>();
   let finished = false;
   const finishIfDone = () => {
     if (finished || [warm, measure].some((p) => p.next < p.planned || p.inflight > 0)) return;
@@ -140,13 +149,34 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
     recordMs(p.slip, performance.now() - due);
     p.inflight += 1;
     p.sent += 1;
-    const answer = (status: number, code: number, orderId: string | null) => {
+    let settled = false;
+    const settle = (status: number, answer: ReadAnswer, ms: number | null) => {
+      if (settled) return;
+      settled = true;
+      live.delete(req);
       p.inflight -= 1;
       p.lastAnswerAt = Date.now();
-      p.statusCodes[status] = (p.statusCodes[status] ?? 0) + 1;
-      p.pending.push({ index: i, phone: charge.phone, prodId: charge.prodId, status, code, orderId, answeredAt: p.lastAnswerAt });
+      if (status > 0) p.statusCodes[status] = (p.statusCodes[status] ?? 0) + 1;
+      const { code, orderId, outcome, failure, rawCode } = answer;
+      p.outcomes.record(outcome, ms, failure);
+      p.pending.push({
+        index: i,
+        phone: charge.phone,
+        prodId: charge.prodId,
+        status,
+        code,
+        orderId,
+        outcome,
+        failure,
+        rawCode,
+        latencyMs: ms,
+        answeredAt: p.lastAnswerAt,
+      });
       finishIfDone();
     };
+    // No answer: counted by cause, and no latency (it would read as a fast answer).
+    const fail = (error: unknown) =>
+      settle(0, { code: 0, orderId: null, outcome: Outcome.ERROR, failure: failureOf(error), rawCode: null }, null);
     const req = http.request(url, {
       method: 'POST',
       agent,
@@ -157,23 +187,21 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
+      res.on('error', fail);
       res.on('end', () => {
-        recordMs(p.latency, performance.now() - due);
-        const { code, orderId } = readChargeAnswer(text);
-        answer(res.statusCode ?? 0, code, orderId);
+        // A non-envelope answer did arrive: its time is kept, under `error`, apart from the answered ones.
+        settle(res.statusCode ?? 0, readChargeAnswer(text), performance.now() - due);
       });
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => {
-      p.errors += 1;
-      answer(0, 0, null);
-    });
+    req.on('timeout', () => req.destroy(timedOut()));
+    req.on('error', fail);
+    live.set(req, fail);
     req.end(body);
   };
 
   const tick = (p: PhaseState) => {
     const due = dueBy(p.schedule, performance.now() - p.t0);
-    while (p.next < due) {
+    while (p.next < Math.min(due, p.planned)) {
       send(p, p.next, p.t0 + intendedAt(p.schedule, p.next));
       p.next += config.workers;
     }
@@ -186,12 +214,28 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
   };
   if (warm.planned > 0) setTimeout(() => tick(warm), Math.max(0, warm.t0 - performance.now()));
   setTimeout(() => tick(measure), Math.max(0, measure.t0 - performance.now()));
+  return () => {
+    for (const p of [warm, measure]) p.planned = Math.min(p.planned, p.next);
+    // Settled here and now: a request still queued for a socket would only report its error once the
+    // agent hands it one, which a swamped thread may not get to in time.
+    for (const [req, fail] of live) {
+      fail(timedOut());
+      req.destroy();
+    }
+    finishIfDone();
+  };
 }
+
+const timedOut = () => Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' });
 
 const port = parentPort;
 if (!port) throw new Error('the paced worker must run in a worker thread');
 const input = workerData as WorkerInput;
 const perWorker = connectionsOf(input.config);
 const agent = new http.Agent({ keepAlive: true, maxSockets: perWorker, maxFreeSockets: perWorker });
-port.once('message', (start: StartMessage) => run(input, port, agent, start.startAt));
+let stop: (() => void) | undefined;
+port.on('message', (message: StartMessage | StopMessage) => {
+  if ('startAt' in message) stop = run(input, port, agent, message.startAt);
+  else stop?.();
+});
 port.postMessage({ type: 'ready' } satisfies WorkerMessage);
