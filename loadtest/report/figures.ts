@@ -132,6 +132,12 @@ export const chargeHistogram = (r: RunResult) => histogram(r, 'all');
 /** How far apart the samples of the measured phase are, ms (files before sub-second sampling: 1 s). */
 export const samplingMs = (r: RunResult): number => r.queue.samplingMs ?? 1000;
 
+/** The widest gap between two samples, s: a busy machine can make the sampler late. Null: under two samples. */
+export function widestGapS(points: TimePoint[]): number | null {
+  if (points.length < 2) return null;
+  return Math.max(...points.slice(1).map((p, i) => p.t - points[i]!.t));
+}
+
 /**
  * Where the flash sale happened: from the first sample to shortly after the last one in which
  * anything was enqueued, consumed or waiting. A run whose stock goes in a second or two would

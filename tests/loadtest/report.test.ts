@@ -37,7 +37,7 @@ function measured(n: number, low: number, high: number) {
   return { encoded: encodeHistogram(h), distribution: distributionOf(h)! };
 }
 
-/** The burst in 100 ms samples: 300 units gone in the first 0.8 s, lag up to 40, 1,000 req/s for 10 s. */
+/** The burst in 100 ms samples: 300 units gone in the first 0.8 s, lag gauge up to 40, backlog up to 75, 1,000 req/s for 10 s. */
 function subSecondSamples(): RunResult['timeseries'] {
   return Array.from({ length: 110 }, (_, i) => {
     const t = Math.round((i + 1) * 100) / 1000;
@@ -48,6 +48,7 @@ function subSecondSamples(): RunResult['timeseries'] {
       consumeRate: t <= 0.8 ? 375 : 0,
       lagMessages: t <= 0.8 ? Math.round(50 * t) : 0,
       lagSeconds: 0,
+      backlog: Math.round(500 * Math.min(t, 0.6) - 375 * Math.min(t, 0.8)),
       dbStock: { lt_p1: Math.max(0, Math.round(100 - 250 * t)), lt_p2: Math.max(0, Math.round(200 - 250 * t)) },
       cacheStock: { lt_p1: 0, lt_p2: 0 },
     };
@@ -55,8 +56,34 @@ function subSecondSamples(): RunResult['timeseries'] {
 }
 
 /**
+ * The measured phase second by second, as answerBook's timeline writes it: the burst's second slower,
+ * 2 resets in second 2, 10 timeouts expiring in second 11. Its sums are the fixture's totals below.
+ */
+function perSecond(): NonNullable<RunResult['timeline']> {
+  const steady = { p50: 1.1, p90: 2.4, p99: 6, max: 9.5 };
+  return [
+    {
+      t: 1,
+      byOutcome: { accepted: 300, sold_out: 680, repeat: 20 },
+      failed: 0,
+      latencyMs: { p50: 3, p90: 12, p99: 35, max: 40 },
+    },
+    { t: 2, byOutcome: { sold_out: 978, repeat: 20, error: 2 }, failed: 2, latencyMs: steady },
+    ...Array.from({ length: 7 }, (_, i) => ({
+      t: 3 + i,
+      byOutcome: { sold_out: 978, repeat: 20 },
+      failed: 0,
+      latencyMs: steady,
+    })),
+    { t: 10, byOutcome: { sold_out: 984, repeat: 20 }, failed: 0, latencyMs: steady },
+    { t: 11, byOutcome: { error: 10 }, failed: 10, latencyMs: null },
+  ];
+}
+
+/**
  * The fixture with every field the schema has that it leaves out: the warm-up, the label, latency by
- * outcome with its histograms, failures by cause, sell-out per product, 100 ms samples, the CPU split.
+ * outcome with its histograms, failures by cause, sell-out per product, 100 ms samples with the
+ * backlog, the per-second timeline, the CPU split.
  */
 function fullRun(overrides: Parameters<typeof sampleRun>[0] = {}): RunResult {
   const run = sampleRun(overrides);
@@ -112,8 +139,9 @@ function fullRun(overrides: Parameters<typeof sampleRun>[0] = {}): RunResult {
         { id: 'lt_p2', stockAtStart: 200, queued: 200, soldOutAtS: 0.8 },
       ],
     },
-    queue: { ...run.queue, peakLag: 40, peakEnqueueRate: 500, samplingMs: 100 },
+    queue: { ...run.queue, peakLag: 75, peakEnqueueRate: 500, samplingMs: 100 },
     timeseries: subSecondSamples(),
+    timeline: perSecond(),
     warmup: {
       durationMs: 3000,
       product: 'lt_warmup',
@@ -221,6 +249,63 @@ test('the report is self-contained, titled for people, and says what an older re
   assert.match(oldHtml, /End to end not measured/);
   assert.match(oldHtml, /No stock samples in this result file/);
   assert.match(oldHtml, /Latency per second of the run: not in this result file/);
+  assert.match(oldHtml, /Requests per second by outcome: not in this result file/);
+  assert.match(oldHtml, /first "sold out" answer is not in this result file/);
+});
+
+test('a run against a target without /metrics, on a noisy machine, mostly failing: each missing figure says so', () => {
+  const r = fullRun({ passed: false });
+  r.config = { ...r.config, target: 'http://10.0.0.5:8070' };
+  r.machine = {
+    ...r.machine,
+    cpuDuringRun: { machineBusyCores: 1.9, generatorCores: 0.3, systemUnderTestCores: null, otherCores: null },
+    noisy: true,
+    noiseReasons: ['CPU pressure 40% before the run (> 10%)'],
+  };
+  r.http = {
+    ...r.http,
+    errors: 9000,
+    answered: 1000,
+    failures: { refused: 8990, non_envelope: 10 },
+    unclassified: { count: 700, examples: ['"10000"'] },
+    queryLatencyMs: null,
+  };
+  r.orders = {
+    ...r.orders,
+    products: [
+      { id: 'lt_p1', stockAtStart: null, queued: 100, soldOutAtS: 0.4 },
+      { id: 'lt_p2', stockAtStart: 200, queued: 0, soldOutAtS: null },
+    ],
+  };
+  r.queue = {
+    ...r.queue,
+    peakLag: null,
+    peakEnqueueRate: null,
+    notMeasured: { peakLag: 'no order-service /metrics' },
+  };
+  r.timeseries = r.timeseries.map((p) => ({ ...p, consumeRate: null, lagMessages: null, lagSeconds: null, backlog: null }));
+  // Every second failed: no latency in any of them.
+  r.timeline = [1, 2, 3].map((t) => ({ t, byOutcome: { error: 3000 }, failed: 3000, latencyMs: null }));
+  r.thresholds = [{ name: 'e2e:p(95)<500', limit: 500, value: null, passed: false, source: 'option' }];
+  const html = renderReport({ result: parseRunResult(JSON.parse(JSON.stringify(r))), name: 'broken' });
+  assert.doesNotMatch(html, /NaN|undefined|null/);
+  assert.match(html, /No charge request was answered in any second: no latency to draw/);
+  assert.match(html, /data-series="failed \(no answer or no envelope\)"/);
+  assert.doesNotMatch(html, /data-series="every request: 0 throughout"/);
+  assert.match(html, /Lag not measured: no order-service \/metrics/);
+  assert.match(html, /Not measured: peakLag \(no order-service \/metrics\)/);
+  assert.match(html, /Peak enqueue not measured/);
+  assert.match(html, /<div class="k">peak lag<\/div><div class="v">not measured</);
+  assert.match(html, /NOISY MACHINE \(CPU pressure 40% before the run \(&#62; 10%\)\)/);
+  assert.match(html, /system under test not measured \+ other work not measured/);
+  assert.match(
+    html,
+    /700 answers \(7 %\) were envelopes with a code the harness cannot classify, e\.g\. <code>&#34;10000&#34;<\/code>/,
+  );
+  assert.match(html, /<td>refused<\/td><td>connection refused: nothing listening<\/td><td>8,990<\/td>/);
+  assert.match(html, /<td>non envelope<\/td><td>an answer that is not the API&#39;s envelope/);
+  assert.match(html, /lt_p1 sold out at 0\.4 s, lt_p2 never sold out/);
+  assert.match(html, /<code>e2e:p\(95\)&#60;500<\/code><\/td><td>not measured<\/td>/);
 });
 
 test('--baseline: the second run beside this one, what differs first, then deltas judged as compare judges', () => {
@@ -391,7 +476,6 @@ test(
       assert.match(await text('#warmup-table'), /3,000 \(0 without answer\), 300 queued/);
       assert.match(await text('#baseline-figures'), /latency p99 ms ±35 %\s*[\d.]+\s*9\.5/);
       assert.match(await text('#machine'), /quiet: no other work to speak of\. CPU during the run: 1\.4 of 2 cores busy/);
-      assert.match(await text('#latency-over-time'), /not in this result file/);
       // Charts: drawn lines (this run over the baseline's grey band), bars beside the baseline's, sell-out marks.
       const charts = await page.$$eval('svg.chart', (svgs) =>
         svgs.map((svg) => ({
@@ -403,12 +487,25 @@ test(
           })),
           bars: svg.querySelectorAll('rect.bar').length,
           marks: [...svg.querySelectorAll('g.mark text')].map((t) => t.textContent),
+          // Each point's hover value, "name: y at x": what the chart drew, read back.
+          values: [...svg.querySelectorAll('g.marker title')].map((t) => t.textContent ?? ''),
           ticks: [...svg.querySelectorAll('text.ytick')].map((t) => Number((t.textContent ?? '').replace(/,/g, ''))),
         })),
       );
       assert.deepEqual(
         charts.map((c) => c.id),
-        ['latency-bands', 'latency', 'requests', 'enqueue-consume', 'lag', 'stock', 'queue-time', 'e2e'],
+        [
+          'latency-bands',
+          'latency',
+          'latency-over-time',
+          'requests',
+          'outcomes-over-time',
+          'enqueue-consume',
+          'lag',
+          'stock',
+          'queue-time',
+          'e2e',
+        ],
       );
       const chart = (id: string) => charts.find((c) => c.id === id)!;
       for (const c of charts) {
@@ -428,7 +525,42 @@ test(
         chart('enqueue-consume').lines.map((l) => l.name),
         ['baseline enqueued/s', 'enqueued/s', 'consumed/s'],
       );
+      assert.deepEqual(
+        chart('lag').lines.map((l) => l.name),
+        ['baseline backlog or lag', 'backlog: enqueued − consumed', 'lag gauge (messages)'],
+      );
       assert.deepEqual(chart('stock').marks, ['lt_p1 sold out', 'lt_p2 sold out']);
+      // Over time, from the file's timeline: one point per second, each line summing to the run's totals.
+      const perPoint = (id: string, name: string) =>
+        chart(id)
+          .values.filter((v) => v.startsWith(`${name}: `) && / at [\d.]+$/.test(v))
+          .map((v) => Number(/: ([\d.]+) at/.exec(v)![1]));
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      assert.deepEqual(
+        chart('latency-over-time').lines.map((l) => l.name),
+        ['baseline p99', 'p50', 'p90', 'p99', 'max'],
+      );
+      assert.deepEqual(perPoint('latency-over-time', 'p99'), [35, ...Array<number>(9).fill(6)], 'second 11 had no answer');
+      assert.deepEqual(perPoint('latency-over-time', 'max').slice(0, 2), [40, 9.5]);
+      assert.deepEqual(
+        chart('outcomes-over-time').lines.map((l) => l.name),
+        [
+          'baseline: every request',
+          'every request',
+          'accepted (queued)',
+          'sold out',
+          'repeat buyer',
+          'failed (no answer or no envelope)',
+        ],
+      );
+      assert.equal(sum(perPoint('outcomes-over-time', 'every request')), result.http.requests);
+      assert.equal(sum(perPoint('outcomes-over-time', 'accepted (queued)')), result.orders.byCode['10000']);
+      assert.equal(sum(perPoint('outcomes-over-time', 'sold out')), result.orders.byCode['40006']);
+      assert.equal(sum(perPoint('outcomes-over-time', 'failed (no answer or no envelope)')), result.http.errors);
+      assert.deepEqual(perPoint('outcomes-over-time', 'accepted (queued)').slice(0, 2), [300, 0]);
+      // Second 1 holds the answers of [0, 1 s): drawn at 0.5 s, around the sell-outs at 0.4 and 0.8 s.
+      assert.ok(chart('outcomes-over-time').values.includes('accepted (queued): 300 at 0.5'));
+      assert.deepEqual(chart('outcomes-over-time').marks, ['lt_p1 sold out', 'lt_p2 sold out']);
       assert.ok(chart('latency-bands').bars >= 8 && chart('latency-bands').bars % 2 === 0, 'bands of this run and the baseline');
       assert.equal(chart('queue-time').bars, 6, 'p50, p90, p99 of this run and the baseline');
       assert.deepEqual(problems, [], 'no console error');

@@ -3,7 +3,16 @@
  * consume, lag), stock running out, and how long orders waited in the queue and end to end.
  */
 import type { RunResult } from '../../record/schema.ts';
-import { burstWindow, e2eStats, queueStats, samplingMs, sellOuts, type LatencyStats, type TimePoint } from '../figures.ts';
+import {
+  burstWindow,
+  e2eStats,
+  queueStats,
+  samplingMs,
+  sellOuts,
+  widestGapS,
+  type LatencyStats,
+  type TimePoint,
+} from '../figures.ts';
 import { BASELINE_STYLE, num, section, table } from '../format.ts';
 import { barChart, escapeHtml, lineChart, type BarSeries, type Series } from '../svg.ts';
 import { outcomesOverTime } from './timeline.ts';
@@ -19,6 +28,15 @@ function line(name: string, points: TimePoint[], get: (p: TimePoint) => number |
   return { name, points: drawn, ...(style ? { style } : {}) };
 }
 
+/** How often the samples came: the planned interval, and the widest gap when the sampler ran late. */
+function cadence(r: RunResult): string {
+  const every = samplingMs(r);
+  const gap = widestGapS(r.timeseries);
+  const late =
+    gap !== null && gap * 1000 > 2 * every ? ` (the widest gap between two: ${num(gap, 1)} s, the sampler ran late)` : '';
+  return `a sample every ${num(every)} ms${late}`;
+}
+
 export function requestsSection(r: RunResult, base: RunResult | null): string {
   const ts = r.timeseries;
   const series = [
@@ -28,7 +46,7 @@ export function requestsSection(r: RunResult, base: RunResult | null): string {
   if (base) series.push(line('baseline: all requests/s', base.timeseries, (p) => p.requestRate, BASELINE_STYLE));
   const chart = lineChart('requests', 'Requests per second (gateway counters)', series, X_LABEL, 'per second', {
     empty: "No samples of the gateway's counters in this result file.",
-    note: `What the gateway counted, a sample every ${num(samplingMs(r))} ms: every charge request it received, and those the queue took. The split by outcome, as the generator saw the answers, is beside it.`,
+    note: `What the gateway counted, ${cadence(r)}: every charge request it received, and those the queue took. The split by outcome, as the generator saw the answers, is beside it.`,
   });
   return section('requests-over-time', 'Requests over time', `<div class="charts">${chart}${outcomesOverTime(r, base)}</div>`);
 }
@@ -38,13 +56,12 @@ export function queueSection(r: RunResult, base: RunResult | null): string {
   // Wide enough for both runs' bursts.
   const window = burstWindow(points, ...(base ? [base.timeseries] : []));
   const zoom = window ? { window } : {};
-  const every = samplingMs(r);
   const zoomNote = window
     ? `Zoomed on the burst, ${num(window.from)}–${num(window.to)} s of ${num(points.at(-1)?.t ?? 0)} s: after it nothing was enqueued, consumed or waiting.`
     : 'Nothing was enqueued, consumed or waiting in any sample.';
   const resolution =
-    every < 1000
-      ? `A sample every ${num(every)} ms.`
+    samplingMs(r) < 1000
+      ? `${cadence(r).replace(/^a/, 'A')}.`
       : 'One sample a second: a backlog that lived less than a second can fall between two samples.';
   const rates = [line('enqueued/s', points, (p) => p.enqueueRate), line('consumed/s', points, (p) => p.consumeRate)];
   // The backlog (live counters, every sample) sees a burst the lag gauge (refreshed once a second) can miss.

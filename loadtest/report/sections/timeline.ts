@@ -12,7 +12,12 @@ import { escapeHtml, lineChart, type Series, type SeriesStyle } from '../svg.ts'
 
 type Second = NonNullable<RunResult['timeline']>[number];
 
-const X_LABEL = 'seconds into the measured phase (by the second the answer came)';
+const X_LABEL = 'seconds into the measured phase (each second drawn at its middle)';
+/**
+ * A timeline second `t` holds the answers of [t − 1, t): drawn at its middle, so that a sell-out at
+ * 0.4 s falls inside the second whose answers it changed, not a second before them.
+ */
+const MIDDLE = 0.5;
 /** A second without an answered request is a gap in the latency lines, not a slope across it. */
 const ONE_SECOND = 1.5;
 const PERCENTILES = ['p50', 'p90', 'p99', 'max'] as const;
@@ -31,7 +36,7 @@ const COLORS: Record<Outcome, string> = {
 function perSecond(name: string, seconds: Second[], get: (s: Second) => number | null, style?: SeriesStyle): Series {
   const points = seconds.flatMap((s): [number, number][] => {
     const v = get(s);
-    return v === null ? [] : [[s.t, v]];
+    return v === null ? [] : [[s.t - MIDDLE, v]];
   });
   return { name, points, ...(style ? { style } : {}) };
 }
