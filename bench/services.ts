@@ -2,12 +2,13 @@
  * `npm run bench:services`: the ceilings of the reference services on this machine, each as a ratio
  * against a baseline measured in the same run with the same generator settings: a ratio on the
  * same machine holds where an absolute figure does not.
- *   HTTP  gateway accept path and sold-out path  vs  (a) bare node:http, (b) Express + same body reader
+ *   HTTP  gateway accept path and sold-out path  vs  (a) bare node:http, (b) Express + same body reader;
+ *         the product page (GET, from the gateway's cache)  vs  the sold-out path, the cheapest charge
  *   queue embedded enqueue rate (group commit, concurrent senders)
  *   drain order service consume rate (queue → rules → one transaction per batch)  vs  raw batched inserts
  * HTTP figures are closed-model throughput (autocannon, fixed connections):
  * the generator shares the 2 cores with the server, which the ratios cancel out, not the totals.
- * The four HTTP targets run side by side, warmed, and are driven in alternation for ROUNDS rounds;
+ * The HTTP targets run side by side, warmed, and are driven in alternation for ROUNDS rounds;
  * each ratio is the median of its per-round ratios, so other work on this shared machine slows a
  * numerator and its denominator alike (one sequential run each spread by ±10 % here). The accept
  * path runs with the order service consuming what it queues, as deployed: both share the 2 cores.
@@ -51,25 +52,21 @@ const phone = (i: number) => `139${String(i).padStart(8, '0')}`;
 /** Next buyer's number: every request of the whole bench is a new buyer, so none is a repeat. */
 let buyer = 0;
 
-/** Closed-model throughput of one endpoint; every request gets a fresh body (a new buyer). */
-async function throughput(url: string, prodId: string, price: string, duration: number): Promise<Throughput> {
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration,
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/charge.do',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (request) => ({ ...request, body: `userPhoneNum=${phone(buyer++)}&prodId=${prodId}&chargePrice=${price}` }),
-      },
-    ],
-  });
+/** A charge with a fresh body each time (a new buyer). */
+const chargeRequest = (prodId: string, price: string): autocannon.Request => ({
+  method: 'POST',
+  path: '/api/charge.do',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  setupRequest: (request) => ({ ...request, body: `userPhoneNum=${phone(buyer++)}&prodId=${prodId}&chargePrice=${price}` }),
+});
+
+/** Closed-model throughput of one endpoint. */
+async function throughput(url: string, request: autocannon.Request, duration: number): Promise<Throughput> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration, requests: [request] });
   return { rps: Math.round(result.requests.average), p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
-const HTTP_TARGETS = ['bare', 'expressBaseline', 'gatewaySoldOut', 'gatewayAccept'] as const;
+const HTTP_TARGETS = ['bare', 'expressBaseline', 'gatewaySoldOut', 'gatewayAccept', 'gatewayProductPage'] as const;
 type HttpTarget = (typeof HTTP_TARGETS)[number];
 type Round = Record<HttpTarget, Throughput>;
 
@@ -211,10 +208,12 @@ async function main(): Promise<void> {
       const bareUrl = await startReference(references, 'bench/bareServer.ts');
       const expressUrl = await startReference(references, 'bench/expressBaseline.ts');
       rounds = await httpRounds({
-        bare: (seconds) => throughput(bareUrl, 'x', '1.00', seconds),
-        expressBaseline: (seconds) => throughput(expressUrl, 'x', '1.00', seconds),
-        gatewaySoldOut: (seconds) => throughput(services.gateway.url, 'gone', '1.00', seconds),
-        gatewayAccept: (seconds) => throughput(services.gateway.url, 'open', '1.00', seconds),
+        bare: (seconds) => throughput(bareUrl, chargeRequest('x', '1.00'), seconds),
+        expressBaseline: (seconds) => throughput(expressUrl, chargeRequest('x', '1.00'), seconds),
+        gatewaySoldOut: (seconds) => throughput(services.gateway.url, chargeRequest('gone', '1.00'), seconds),
+        gatewayAccept: (seconds) => throughput(services.gateway.url, chargeRequest('open', '1.00'), seconds),
+        gatewayProductPage: (seconds) =>
+          throughput(services.gateway.url, { method: 'GET', path: '/api/product.do?prodId=open' }, seconds),
       });
     } finally {
       await services.stop();
@@ -224,10 +223,14 @@ async function main(): Promise<void> {
     const raw = await rawInsertRate(path.join(scratch, 'raw'));
     const drain = await drainRate(path.join(scratch, 'drain'));
 
+    // A page refused (e.g. rate limited) would be measured as a cheap page: every one must be a 200.
+    if (rounds.some((r) => r.gatewayProductPage.non2xx + r.gatewayProductPage.errors > 0))
+      throw new Error(`product page answered other than 200: ${JSON.stringify(rounds.map((r) => r.gatewayProductPage))}`);
     const rps = (target: HttpTarget) => median(rounds.map((r) => r[target].rps));
     const soldOverExpress = roundRatio(rounds, 'gatewaySoldOut', 'expressBaseline');
     const acceptOverExpress = roundRatio(rounds, 'gatewayAccept', 'expressBaseline');
     const expressOverBare = roundRatio(rounds, 'expressBaseline', 'bare');
+    const pageOverSoldOut = roundRatio(rounds, 'gatewayProductPage', 'gatewaySoldOut');
     const spread = (r: { min: number; max: number }) => `${r.min}–${r.max}`;
     const rows = [
       ['bare node:http (a)', `${rps('bare')}`, 'baseline', '', ''],
@@ -245,6 +248,13 @@ async function main(): Promise<void> {
         `${acceptOverExpress.median} × b`,
         spread(acceptOverExpress),
         'aim ≥ 0.8 × b',
+      ],
+      [
+        'gateway product page',
+        `${rps('gatewayProductPage')}`,
+        `${pageOverSoldOut.median} × sold-out`,
+        spread(pageOverSoldOut),
+        'aim ≥ 1 × sold-out',
       ],
       ['embedded enqueue (msgs/s)', `${enqueue}`, '', '', 'aim ≥ 5,000'],
       ['raw batched insert (rows/s)', `${raw}`, 'baseline', '', ''],
@@ -270,6 +280,7 @@ async function main(): Promise<void> {
         acceptOverExpress,
         soldOutOverExpress: soldOverExpress,
         expressOverBare,
+        productPageOverSoldOut: pageOverSoldOut,
         drainOverRaw: ratio(drain, raw),
       },
     };

@@ -3,17 +3,10 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { DRIVERS } from './driver/registry.ts';
 import { DRIVER_NAMES } from './driver/types.ts';
+import { parseFault } from './faults/spec.ts';
 import { flattenThresholds, parseThreshold, UsageError } from './verdict/thresholds.ts';
+import { parseDuration } from './duration.ts';
 import { METRIC_NAMES, THRESHOLD_METRICS } from './verdict/metrics.ts';
-
-/** `30s`, `2m`, `500ms` or a bare number of seconds, to ms. */
-export function parseDuration(text: string): number | null {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!match) return null;
-  const value = Number(match[1]);
-  const unit = match[2] ?? 's';
-  return Math.round(unit === 'ms' ? value : unit === 'm' ? value * 60_000 : value * 1000);
-}
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -53,6 +46,8 @@ const optionsSchema = z
     minRateRatio: z.coerce.number().min(0).max(1).optional(),
     maxDrain: duration.optional(),
     threshold: z.array(z.string()).default([]),
+    /** `ACTION:TARGET@AT[+FOR]`, repeatable (loadtest/faults/spec.ts). */
+    fault: z.array(z.string()).default([]),
     config: z.string().optional(),
     /** The --config file's thresholds block, flattened (not a flag). */
     configThresholds: z.array(z.string()).default([]),
@@ -93,6 +88,13 @@ const optionsSchema = z
         path: ['observe'],
         message: '--observe watches services the harness starts; for a --target use npm run observe:start',
       });
+    if (o.fault.length > 0 && (o.target || !DRIVERS[o.driver].answersEach))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fault'],
+        message:
+          '--fault breaks only a shop the harness started, and needs a driver that hands each answer back: not with --target or --driver k6',
+      });
     if (o.target && o.transport !== 'embedded')
       ctx.addIssue({
         code: 'custom',
@@ -105,7 +107,7 @@ export type Options = z.infer<typeof optionsSchema>;
 type Key = keyof typeof optionsSchema.shape;
 const BOOLEAN_FLAGS = new Set<string>(['observe', 'checkDashboards', 'quiet', 'help', 'closedLoop']);
 /** Flags that may be given more than once. */
-const REPEATABLE = new Set<string>(['threshold']);
+const REPEATABLE = new Set<string>(['threshold', 'fault']);
 /** Option fields that are not flags. */
 const NOT_FLAGS = new Set<string>(['configThresholds']);
 
@@ -202,6 +204,7 @@ export function parseArgs(argv: readonly string[]): { options: Options; help: bo
   const merged = typeof raw.config === 'string' ? { ...readConfigFile(raw.config), ...raw } : raw;
   checkEach(merged);
   for (const e of (merged.threshold as string[] | undefined) ?? []) parseThreshold(e);
+  for (const f of (merged.fault as string[] | undefined) ?? []) parseFault(f);
   const parsed = optionsSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  --${kebab(issue.path.map(String).join('.'))}: ${issue.message}`);
@@ -249,6 +252,9 @@ System
   --order-url URL       with --target: the order service, for consume rate, lag and drain
   --observe             start Prometheus for the run (infra/prometheus); with --transport rocketmq it
                         also scrapes the broker exporter (ROCKETMQ_METRICS_URL, default 127.0.0.1:5557)
+  --fault SPEC          repeatable, ACTION:TARGET@AT[+FOR] from the measured phase's start, on the
+                        shop the harness started: kill (SIGKILL, restarted after FOR), pause (SIGSTOP
+                        for FOR, then SIGCONT), restart (graceful) of order or gateway; e.g. kill:order@5s+2s
   --check-dashboards    (implies --observe) before Prometheus stops: every query of every panel of
                         dashboards/*.json over the run's window, listed with its values; one that
                         returns nothing fails the run (broker panels: skipped without a broker)

@@ -14,6 +14,8 @@ export const NodeMetric = {
   EVENTLOOP_LAG_P99: 'nodejs_eventloop_lag_p99_seconds',
   EVENTLOOP_LAG_MEAN: 'nodejs_eventloop_lag_mean_seconds',
   CPU_SECONDS: 'process_cpu_seconds_total',
+  /** The harness's sampler tells a restarted service by it (its counters start again from 0). */
+  START_TIME: 'process_start_time_seconds',
   HEAP_USED: 'nodejs_heap_size_used_bytes',
   HEAP_TOTAL: 'nodejs_heap_size_total_bytes',
   RESIDENT_MEMORY: 'process_resident_memory_bytes',

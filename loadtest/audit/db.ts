@@ -52,3 +52,19 @@ export function countFinal(file: string): number {
     db.close();
   }
 }
+
+/** Whether every one of these orders reached a final state (an order row or a dead letter): exact, whoever restarted. */
+export function allFinal(file: string, orderIds: readonly string[]): boolean {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const final = new Set(
+      db
+        .prepare<[], { id: string }>('SELECT order_id AS id FROM orders UNION ALL SELECT msg_key AS id FROM dead_letters')
+        .all()
+        .map((r) => r.id),
+    );
+    return orderIds.every((id) => final.has(id));
+  } finally {
+    db.close();
+  }
+}

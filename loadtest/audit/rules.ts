@@ -44,7 +44,7 @@ export interface AuditInput {
    * their orders can be phantoms of this run; stock checks still count every order.
    */
   ownUsers?: ReadonlySet<string>;
-  /** True when the queue drained and no fault was injected: underselling is then a breach. */
+  /** True when the queue drained and every faulted process came back: underselling is then a breach. */
   expectFullSale: boolean;
 }
 
@@ -158,7 +158,8 @@ export function audit(input: AuditInput): AuditResult {
   if (input.products.some((p) => p.stock === null)) notChecked.push('db_stock + sold = initial (needs the order DB: --db)');
   if (input.mode === 'http')
     notChecked.push('duplicates beyond the one order query.do shows per user (needs the order DB: --db)');
-  if (!input.expectFullSale) notChecked.push("undersold (needs a fully drained shop of the run's own, no fault injected)");
+  if (!input.expectFullSale)
+    notChecked.push("undersold (needs a fully drained shop of the run's own, every faulted process back)");
 
   return {
     mode: input.mode,

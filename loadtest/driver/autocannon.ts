@@ -14,6 +14,7 @@ const answerTo = (charge: ChargeRequest, status: number, answer: ReadAnswer, lat
   ...answer,
   latencyMs,
   answeredAt: Date.now(),
+  sentAt: Date.now() - (latencyMs ?? 0),
 });
 
 /** A request autocannon never answered (it errored, or was in flight when autocannon stopped). */

@@ -21,6 +21,8 @@ export interface ChargeAnswer {
   latencyMs?: number | null;
   /** Epoch ms the answer arrived. */
   answeredAt: number;
+  /** Epoch ms the request was due (paced) or sent: when the buyer arrived (fairness). */
+  sentAt?: number;
 }
 
 /** Which part of a run an answer belongs to: the warm-up is kept out of the results and the audit. */

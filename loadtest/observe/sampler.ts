@@ -44,12 +44,61 @@ async function scrape(url: string | undefined): Promise<Sample[] | null> {
   }
 }
 
-function counters(gateway: Sample[] | null, order: Sample[] | null): Totals {
+/** The counters of the services that answered this scrape. */
+function counters(gateway: Sample[] | null, order: Sample[] | null): Partial<Totals> {
   return {
-    requests: gateway ? sumOf(gateway, GatewayMetric.REQUESTS, { route: Route.CHARGE }) : 0,
-    enqueued: gateway ? sumOf(gateway, QueueMetric.ENQUEUED) : 0,
-    consumed: order ? FINAL_CONSUME_OUTCOMES.reduce((n, outcome) => n + sumOf(order, OrderMetric.CONSUMED, { outcome }), 0) : 0,
+    ...(gateway
+      ? {
+          requests: sumOf(gateway, GatewayMetric.REQUESTS, { route: Route.CHARGE }),
+          enqueued: sumOf(gateway, QueueMetric.ENQUEUED),
+        }
+      : {}),
+    ...(order
+      ? { consumed: FINAL_CONSUME_OUTCOMES.reduce((n, outcome) => n + sumOf(order, OrderMetric.CONSUMED, { outcome }), 0) }
+      : {}),
   };
+}
+
+/**
+ * Counters as one running total across a service's restart (its counters start again from 0: a
+ * --fault kill or restart), told by its process start time or a counter that went down; a service
+ * that did not answer a scrape (down, frozen) keeps its last value instead of counting as 0. What a
+ * killed process counted after its last scrape is lost: from a restart on, `exact` is false.
+ */
+class RunningTotals {
+  exact = true;
+  private readonly offset: Totals = { requests: 0, enqueued: 0, consumed: 0 };
+  private readonly latest: Totals = { requests: 0, enqueued: 0, consumed: 0 };
+  private readonly startedAt = new Map<string, number>();
+
+  next(gateway: Sample[] | null, order: Sample[] | null): Totals {
+    const raw = counters(gateway, order);
+    const restarted = new Set<keyof Totals>();
+    for (const [name, samples, keys] of [
+      ['gateway', gateway, ['requests', 'enqueued']],
+      ['order', order, ['consumed']],
+    ] as const) {
+      if (!samples) continue;
+      const startedAt = sumOf(samples, NodeMetric.START_TIME);
+      const before = this.startedAt.get(name);
+      if (before !== undefined && before !== startedAt) for (const key of keys) restarted.add(key);
+      this.startedAt.set(name, startedAt);
+    }
+    for (const key of ['requests', 'enqueued', 'consumed'] as const) {
+      const value = raw[key];
+      if (value === undefined) continue;
+      if (restarted.has(key) || value < this.latest[key]) {
+        this.offset[key] += this.latest[key];
+        this.exact = false;
+      }
+      this.latest[key] = value;
+    }
+    return {
+      requests: this.offset.requests + this.latest.requests,
+      enqueued: this.offset.enqueued + this.latest.enqueued,
+      consumed: this.offset.consumed + this.latest.consumed,
+    };
+  }
 }
 
 /** CPU seconds both services report (prom-client's process metric), or null when neither was scraped. */
@@ -70,6 +119,7 @@ export class Sampler {
   private base: Totals | null = null;
   private last: Totals = { requests: 0, enqueued: 0, consumed: 0 };
   private lastAt = 0;
+  private readonly running = new RunningTotals();
   private timer: NodeJS.Timeout | null = null;
   private startedAt = 0;
   private busy = false;
@@ -139,6 +189,11 @@ export class Sampler {
     return this.last.consumed >= this.last.enqueued;
   }
 
+  /** False from a service's restart on: its counters then miss what it counted after its last scrape. */
+  get countersExact(): boolean {
+    return this.running.exact;
+  }
+
   async sample(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
@@ -149,7 +204,7 @@ export class Sampler {
       this.gatewayScraped ||= gateway !== null;
       this.orderScraped ||= order !== null;
       const now = Date.now();
-      const raw = counters(gateway, order);
+      const raw = this.running.next(gateway, order);
       const cacheStock = gateway ? byLabel(gateway, GatewayMetric.STOCK_CACHE, 'product') : {};
       const dbStock = order ? byLabel(order, OrderMetric.DB_STOCK, 'product') : {};
       this.cpuSeconds = cpuSecondsOf(gateway, order) ?? this.cpuSeconds;
@@ -178,7 +233,8 @@ export class Sampler {
         consumeRate: order ? rate('consumed') : null,
         lagMessages: order ? this.lagMessages : null,
         lagSeconds: order ? sumOf(order, OrderMetric.LAG_SECONDS) : null,
-        backlog: gateway && order ? Math.max(0, totals.enqueued - totals.consumed) : null,
+        // After a restart the counters miss what the killed process counted since its last scrape.
+        backlog: gateway && order && this.running.exact ? Math.max(0, totals.enqueued - totals.consumed) : null,
         dbStock,
         cacheStock,
       });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FAILURE_CAUSES, OUTCOMES } from '../driver/answers.ts';
 import { DRIVER_NAMES } from '../driver/types.ts';
+import { fairnessSchema, faultsSchema } from './faultsAndFairness.ts';
 
 /**
  * The results file, version 1. Documented in the README ("Results file"); bump the version on any
@@ -183,6 +184,9 @@ export const runResultSchema = z.object({
     )
     .optional(),
   audit: auditSchema,
+  /** Who got the units, and the --fault injections (faultsAndFairness.ts); absent in older files. */
+  fairness: fairnessSchema.optional(),
+  faults: faultsSchema.optional(),
   /**
    * The warm-up before the measured phase (absent in older files, null without one): its own
    * requests, answers by code and latency, and (a shop of our own) the warm-up product's own audit.

@@ -58,6 +58,28 @@ function failureRows(r: RunResult): [string, string][] {
   return rows;
 }
 
+/** Did the first buyers get the units? One line per product (a figure, not a check). */
+function fairnessRows(r: RunResult): [string, string][] {
+  const f = r.fairness;
+  if (!f) return [];
+  if (f.products.length === 0) return [['fairness', `${NOT_MEASURED} (the driver did not hand each answer back)`]];
+  return f.products.map((p, i): [string, string] => [
+    i === 0 ? 'fairness' : '',
+    `${p.id}: ${p.winners} winners of ${p.buyers} buyers, ${p.refused} refused sold out; first-come share ${p.firstComeShare ?? 'n/a (no winner or nobody refused)'}${p.winnerRank ? `; winners' arrival rank p50 ${p.winnerRank.p50} p90 ${p.winnerRank.p90} max ${p.winnerRank.max}` : ''}`,
+  ]);
+}
+
+/** Each --fault: when it was applied, what it cost, how long until the shop answered and drained again. */
+function faultRows(r: RunResult): [string, string][] {
+  const ms = (v: number | null) => (v === null ? 'not seen' : `${v} ms`);
+  return (r.faults ?? []).map((f, i): [string, string] => [
+    i === 0 ? 'faults' : '',
+    f.appliedAtS === null
+      ? `${f.spec}: NOT APPLIED${f.error ? ` (${f.error})` : ''}`
+      : `${f.spec}: applied at ${f.appliedAtS} s, back at ${f.backAtS ?? 'NEVER'} s${f.error ? ` (${f.error})` : ''}; during it ${f.errors} failed, ${f.unavailable} answered 503; accept path answering after ${ms(f.acceptAnsweredAfterMs)}, backlog 0 after ${ms(f.lagZeroAfterMs)}`,
+  ]);
+}
+
 const withUnit = (value: number | null, unit: string) =>
   value === null ? NOT_MEASURED : unit === '' ? String(value) : `${value} ${unit}`;
 
@@ -111,6 +133,8 @@ export function summaryTable(r: RunResult, file: string): string {
     ],
     ...r.audit.notChecked.map((n): [string, string] => ['  not checked', n]),
     ...Object.entries(r.audit.examples).map(([k, v]): [string, string] => [`  ${k}`, v.join('; ')]),
+    ...fairnessRows(r),
+    ...faultRows(r),
     ...(r.dashboards
       ? [
           [

@@ -1,6 +1,7 @@
 import { Outcome } from '../driver/answers.ts';
 import type { QueuedAnswer } from '../audit/rules.ts';
 import type { ChargeAnswer } from '../driver/types.ts';
+import type { Arrival } from '../fairness/fairness.ts';
 import type { E2eSampler } from '../observe/e2e.ts';
 import { Timeline } from './timeline.ts';
 
@@ -25,6 +26,9 @@ export class AnswerBook {
   /** Every user this run sent a request for: on a shared store, the orders that are this run's. */
   readonly users = new Set<string>();
   readonly products = new Map<string, ProductAnswers>();
+  /** Each buyer's first request per product (keyed `prodId|phone`), and those told "sold out": fairness. */
+  readonly arrivals = new Map<string, Arrival>();
+  readonly soldOut: { prodId: string; phone: string }[] = [];
   unclassified = 0;
   /** A few of the unclassified codes as they came (e.g. `"10000"`, a string): shown with the count. */
   readonly unclassifiedExamples: string[] = [];
@@ -37,6 +41,12 @@ export class AnswerBook {
     for (const a of answers) {
       this.timeline.add(a);
       this.users.add(a.phone);
+      const at = a.sentAt ?? a.answeredAt - (a.latencyMs ?? 0);
+      const buyer = `${a.prodId}|${a.phone}`;
+      const arrival = this.arrivals.get(buyer);
+      // Answers come back out of order: keep the earliest request.
+      if (!arrival) this.arrivals.set(buyer, { prodId: a.prodId, phone: a.phone, firstAt: at });
+      else if (at < arrival.firstAt) arrival.firstAt = at;
       let product = this.products.get(a.prodId);
       if (!product) this.products.set(a.prodId, (product = { queued: 0, firstSoldOutAt: null }));
       if (a.outcome === Outcome.UNCLASSIFIED) {
@@ -51,6 +61,7 @@ export class AnswerBook {
         this.queued.push({ orderId: a.orderId, phone: a.phone, prodId: a.prodId });
         this.e2e?.offer(a);
       } else if (a.outcome === Outcome.SOLD_OUT) {
+        this.soldOut.push({ prodId: a.prodId, phone: a.phone });
         if (product.firstSoldOutAt === null || a.answeredAt < product.firstSoldOutAt) product.firstSoldOutAt = a.answeredAt;
       } else if (a.code === 0) this.unanswered.push({ phone: a.phone, prodId: a.prodId });
     }

@@ -1,4 +1,6 @@
 import { OrderStatus, ResultCode } from '../../services/protocol/codes.ts';
+import { fairness, lowestShare } from '../fairness/fairness.ts';
+import { faultFigures } from '../faults/figures.ts';
 import { noiseOf } from '../observe/cpu.ts';
 import { BURST_SAMPLE_MS, peakEnqueueRate, peakLag } from '../observe/sampler.ts';
 import { cpuPressure, gitCommit, machineInfo } from '../record/meta.ts';
@@ -34,6 +36,12 @@ export function assemble(plan: RunPlan, stack: Stack, driven: Driven, settled: S
   const queuedIds = new Set(queued.map((q) => q.orderId));
   const runOrders = (settled.store ? settled.store.orders : settled.httpOrders).filter((o) => queuedIds.has(o.orderId));
   const statusCount = (status: string) => runOrders.filter((o) => o.status === status).length;
+  const buyersWith = (status: string) => runOrders.filter((o) => o.status === status);
+  const fair = fairness({
+    arrivals: [...driven.book.arrivals.values()],
+    winners: buyersWith(OrderStatus.SUCCESS),
+    soldOut: [...driven.book.soldOut, ...buyersWith(OrderStatus.SOLD_OUT)],
+  });
   const store = settled.store;
   // The warm-up product's orders are not the run's.
   const queueMs = store ? store.queueMs.filter((_, i) => store.orders[i]?.prodId !== WARMUP_PRODUCT.id) : [];
@@ -127,6 +135,8 @@ export function assemble(plan: RunPlan, stack: Stack, driven: Driven, settled: S
       cacheStock: withoutWarmup(p.cacheStock),
     })),
     audit: settled.audit,
+    fairness: { lowestShare: lowestShare(fair), products: fair },
+    ...(driven.faults ? { faults: faultFigures(driven.faults.runs, driven.measureStart) } : {}),
     warmup:
       d.warmup && plan.warmup
         ? {

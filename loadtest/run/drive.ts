@@ -2,6 +2,8 @@ import { plannedRequests } from '../driver/schedule.ts';
 import { runDriver } from '../driver/registry.ts';
 import type { DriverResult } from '../driver/types.ts';
 import { CpuWatch, type CpuDuringRun } from '../observe/cpu.ts';
+import { FaultInjector } from '../faults/injector.ts';
+import { parseFault } from '../faults/spec.ts';
 import { E2eSampler } from '../observe/e2e.ts';
 import { progressPrinter, type RunStatus } from '../observe/progress.ts';
 import { Sampler } from '../observe/sampler.ts';
@@ -25,6 +27,8 @@ export interface Driven {
   deadline: number;
   /** Ends the live progress line (after the drain, which it also shows). */
   endProgress: () => void;
+  /** The --fault injections, each applied and back by now (null: none asked). */
+  faults: FaultInjector | null;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -50,13 +54,21 @@ export async function drive(plan: RunPlan, stack: Stack, signal: AbortSignal): P
   };
   const progress = progressPrinter(options.duration, status);
   if (!options.quiet) sampler.onTick(progress.onTick);
+  const faults =
+    options.fault.length > 0 && stack.services ? new FaultInjector(options.fault.map(parseFault), stack.services, signal) : null;
+  if (faults) sampler.onTick(faults.onSample);
   await sampler.start();
   try {
     const result = await runDriver(
       options.driver,
       plan.driver(stack.gatewayUrl),
       {
-        onAnswers: book.add,
+        onAnswers: faults
+          ? (answers) => {
+              book.add(answers);
+              faults.observe(answers);
+            }
+          : book.add,
         onWarmupAnswers: warmBook.add,
         // The measured phase's clock, rates and timeseries start when the warm-up ends.
         onMeasureStart: () => {
@@ -65,11 +77,14 @@ export async function drive(plan: RunPlan, stack: Stack, signal: AbortSignal): P
           cpuWatch = new CpuWatch();
           book.timeline.startedAt = clock.startedAt;
           void sampler.rebase();
+          faults?.start();
         },
       },
       signal,
     );
     const burstEnd = Date.now();
+    // A process still down or frozen comes back before the drain is waited for.
+    await faults?.done();
     await sampler.sample();
     const { cpuSeconds, cpuSecondsAtBase } = sampler;
     // The services' own CPU counts on this machine only when they run here.
@@ -90,6 +105,7 @@ export async function drive(plan: RunPlan, stack: Stack, signal: AbortSignal): P
       cpu,
       deadline,
       endProgress: progress.end,
+      faults,
     };
   } catch (error) {
     sampler.stop();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SaleProduct } from './catalogue.ts';
 import { ensureBroker } from '../../infra/launch/broker.ts';
 import { freePort } from '../../infra/launch/processes.ts';
-import { launchServices, ONE_CLIENT_ADDRESS } from '../../infra/launch/services.ts';
+import { launchServices, ONE_CLIENT_ADDRESS, type Service } from '../../infra/launch/services.ts';
 import * as prom from '../../infra/prometheus/prometheus.ts';
 
 export interface Stack {
@@ -11,6 +11,8 @@ export interface Stack {
   /** The order DB for the audit, or undefined for an HTTP-only audit. */
   dbPath: string | undefined;
   prometheusUrl: string | undefined;
+  /** The processes of a shop the harness started (a --fault breaks them by PID); none with --target. */
+  services?: { order: Service; gateway: Service };
   stop(): Promise<void>;
 }
 
@@ -93,5 +95,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
-  return { gatewayUrl, orderUrl, dbPath: services.dbPath, prometheusUrl: observer?.url, stop };
+  return {
+    gatewayUrl,
+    orderUrl,
+    dbPath: services.dbPath,
+    prometheusUrl: observer?.url,
+    services: { order: services.order, gateway: services.gateway },
+    stop,
+  };
 }

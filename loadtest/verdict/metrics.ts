@@ -56,6 +56,12 @@ export const THRESHOLD_METRICS = {
   drain: { unit: 's', what: 'end of the burst → queue drained (max)', aggregations: ['max'], tags: {} },
   lag: { unit: 'messages', what: 'peak consumer lag (max)', aggregations: ['max'], tags: {} },
   queued: { unit: 'orders', what: 'answers "queued" (count)', aggregations: ['count'], tags: {} },
+  fairness: {
+    unit: '',
+    what: "share of the winners whose first request came before the first refused buyer's (1 = first come, first served), the lowest product's (min)",
+    aggregations: ['min'],
+    tags: {},
+  },
 } as const satisfies Record<string, MetricSpec>;
 export type MetricName = keyof typeof THRESHOLD_METRICS;
 export const METRIC_NAMES = Object.keys(THRESHOLD_METRICS) as MetricName[];
@@ -110,7 +116,7 @@ const ratio = (part: number, whole: number): Measured =>
 /** The value a query asks for, read out of a run's results. */
 export function measure(
   q: Query,
-  r: Pick<RunResult, 'http' | 'orders' | 'queue'> & { histograms?: Record<string, string> | undefined },
+  r: Pick<RunResult, 'http' | 'orders' | 'queue' | 'fairness'> & { histograms?: Record<string, string> | undefined },
 ): Measured {
   const h = r.histograms ?? {};
   switch (q.metric) {
@@ -158,5 +164,10 @@ export function measure(
         : { value: r.queue.peakLag };
     case 'queued':
       return { value: r.orders.queued };
+    case 'fairness':
+      if (!r.fairness) return notMeasured('this results file has no fairness figures');
+      return r.fairness.lowestShare === null
+        ? notMeasured('no product had both a winner and a buyer refused as sold out')
+        : { value: r.fairness.lowestShare };
   }
 }

@@ -26,7 +26,9 @@ export interface ThresholdSpec {
 }
 
 /** What a threshold reads of a run. */
-export type Judged = Pick<RunResult, 'http' | 'orders' | 'queue'> & { histograms?: Record<string, string> | undefined };
+export type Judged = Pick<RunResult, 'http' | 'orders' | 'queue' | 'fairness'> & {
+  histograms?: Record<string, string> | undefined;
+};
 
 const FORM = 'expected METRIC{tag:value}:AGGREGATION OP NUMBER, e.g. latency:p(99)<50 or errors:rate<0.01';
 const GRAMMAR = /^([a-z_][a-z0-9_]*)(?:\{([^}]*)\})?:(p\(([^)]*)\)|[a-z][a-z0-9.]*)(<=|>=|==|<|>)(-?\d+(?:\.\d+)?)$/;

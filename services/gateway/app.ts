@@ -5,9 +5,10 @@ import { addFallbackRoutes, addOpsRoutes, asyncRoute, refuseOtherMethods, sendJs
 import type { Logger } from '../common/logger.ts';
 import { OrderStatus, ResultCode, httpStatusOf, type Envelope } from '../protocol/codes.ts';
 import { encodeOrderMessage, MESSAGE_VERSION } from '../protocol/message.ts';
-import { checkChargeRequest, firstIssue, queryRequestSchema } from '../protocol/schemas.ts';
+import { checkChargeRequest, firstIssue, productRequestSchema, queryRequestSchema } from '../protocol/schemas.ts';
 import { LimitScope, Route } from '../protocol/metricNames.ts';
-import type { OrderView } from '../protocol/api.ts';
+import type { OrderView, ProductPage } from '../protocol/api.ts';
+import { formatCents } from '../protocol/money.ts';
 import type { QueueProducer } from '../queue/transport.ts';
 import { admit } from './admission.ts';
 import { readBody } from './body.ts';
@@ -39,7 +40,7 @@ interface GatewayDeps {
   journal: QueuedJournal | null;
 }
 
-/** The public API: POST /api/charge.do (flash-sale entry) and GET /api/query.do. */
+/** The public API: POST /api/charge.do (flash-sale entry), GET /api/query.do and GET /api/product.do. */
 export function createGatewayApp(deps: GatewayDeps): Express {
   const { stock, book, producer, orders, limits, metrics, log } = deps;
   let inflight = 0;
@@ -51,7 +52,11 @@ export function createGatewayApp(deps: GatewayDeps): Express {
 
   // Labelled children, looked up once per (route, code): prom-client hashes a label object on every call.
   const requestCounters = new Map<string, Counter.Internal>();
-  const durations = { charge: metrics.requestDuration.labels(Route.CHARGE), query: metrics.requestDuration.labels(Route.QUERY) };
+  const durations = {
+    charge: metrics.requestDuration.labels(Route.CHARGE),
+    query: metrics.requestDuration.labels(Route.QUERY),
+    product: metrics.requestDuration.labels(Route.PRODUCT),
+  };
   const countRequest = (route: Route, code: ResultCode) => {
     const key = `${route}|${code}`;
     let counter = requestCounters.get(key);
@@ -200,7 +205,33 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     }),
   );
 
-  refuseOtherMethods(app, { '/api/charge.do': ['POST'], '/api/query.do': ['GET'] });
+  /**
+   * The product page, refreshed by every buyer before the sale: answered from the stock cache with no
+   * call behind it, so it costs no more than a sold-out answer. `serverTime` drives the countdown.
+   */
+  app.get('/api/product.do', (req, res) => {
+    const started = process.hrtime.bigint();
+    const now = Date.now();
+    if (!limits.productPerAddress.allow(req.socket.remoteAddress ?? '', now)) {
+      return refuseRate(res, Route.PRODUCT, started, LimitScope.ADDRESS);
+    }
+    const parsed = productRequestSchema.safeParse(req.query);
+    if (!parsed.success) return answer(res, Route.PRODUCT, started, ResultCode.INVALID_PARAMS, firstIssue(parsed.error), null);
+    const { prodId } = parsed.data;
+    const product = stock.get(prodId);
+    if (!product) return answer(res, Route.PRODUCT, started, ResultCode.NO_SUCH_PRODUCT, `no product ${prodId}`, null);
+    const page: ProductPage = {
+      prodId,
+      price: formatCents(product.priceCents),
+      saleStartsAt: product.saleStartsAt,
+      saleEndsAt: product.saleEndsAt,
+      serverTime: now,
+      available: product.remaining > 0 && (product.saleEndsAt === null || now < product.saleEndsAt),
+    };
+    return answer(res, Route.PRODUCT, started, ResultCode.OK, 'ok', page);
+  });
+
+  refuseOtherMethods(app, { '/api/charge.do': ['POST'], '/api/query.do': ['GET'], '/api/product.do': ['GET'] });
   addOpsRoutes(app, deps.registry, () => true);
   addFallbackRoutes(app, log);
   return app;

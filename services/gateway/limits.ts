@@ -14,6 +14,8 @@ export interface RateLimits {
   chargePerAddress: RateLimiter;
   queryPerUser: RateLimiter;
   queryPerAddress: RateLimiter;
+  /** product.do: query.do's per-address rate, a budget of its own (a page refresh is no status query). */
+  productPerAddress: RateLimiter;
 }
 
 export function createRateLimits(config: Config): RateLimits {
@@ -22,6 +24,7 @@ export function createRateLimits(config: Config): RateLimits {
     chargePerAddress: new RateLimiter(config.RATE_LIMIT_PER_IP),
     queryPerUser: new RateLimiter(config.QUERY_RATE_LIMIT_PER_USER),
     queryPerAddress: new RateLimiter(config.QUERY_RATE_LIMIT_PER_IP),
+    productPerAddress: new RateLimiter(config.QUERY_RATE_LIMIT_PER_IP),
   };
 }
 

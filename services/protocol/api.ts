@@ -17,6 +17,20 @@ const productSchema = z.object({
 export type Product = z.infer<typeof productSchema>;
 export const productListSchema = z.object({ products: z.array(productSchema) });
 
+/**
+ * GET /api/product.do's data (public API): what a product page and its countdown need. `available`:
+ * units remain and the sale has not ended (before its start too: the page counts down to it).
+ */
+export const productPageSchema = z.object({
+  prodId: z.string(),
+  price: z.string(),
+  saleStartsAt: z.number().int().nullable(),
+  saleEndsAt: z.number().int().nullable(),
+  serverTime: z.number().int(),
+  available: z.boolean(),
+});
+export type ProductPage = z.infer<typeof productPageSchema>;
+
 export const orderViewSchema = z.object({
   orderId: z.string(),
   userPhoneNum: z.string(),

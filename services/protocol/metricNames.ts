@@ -60,7 +60,7 @@ export const BrokerMetric = {
 } as const;
 
 /** The `route` label of the gateway's request metrics. */
-export const Route = { CHARGE: 'charge', QUERY: 'query' } as const;
+export const Route = { CHARGE: 'charge', QUERY: 'query', PRODUCT: 'product' } as const;
 export type Route = (typeof Route)[keyof typeof Route];
 
 /** The `scope` label of GatewayMetric.RATE_LIMITED: whose budget was spent, the phone number's or the client address's. */

@@ -60,6 +60,9 @@ const shown = (key: string) => JSON.stringify(key.slice(0, 32));
 /** GET /api/query.do. */
 export const queryRequestSchema = z.object({ userPhoneNum: phone, prodId: productId });
 
+/** GET /api/product.do. */
+export const productRequestSchema = z.object({ prodId: productId });
+
 /** The first issue's message, for the envelope's msg: one clear reason. */
 export function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0];

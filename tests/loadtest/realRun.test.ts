@@ -88,6 +88,16 @@ test('npm run load: 1,000 req/s for 5 s against real services passes its audit',
       result.audit.products.map((p) => p.stock),
       [0, 0],
     );
+    // Fairness from the answers' due times and the store: each product's 150 winners ranked among its buyers.
+    const fair = result.fairness?.products ?? [];
+    assert.equal(fair.length, 2, JSON.stringify(result.fairness));
+    for (const p of fair) {
+      assert.equal(p.winners, 150);
+      assert.ok(p.refused > 0 && p.buyers >= p.winners + p.refused, JSON.stringify(p));
+      assert.ok(p.firstComeShare !== null && p.firstComeShare > 0 && p.firstComeShare <= 1, JSON.stringify(p));
+      assert.ok(p.winnerRank !== null && p.winnerRank.max >= 150 && p.winnerRank.max <= p.buyers, JSON.stringify(p));
+    }
+    assert.equal(result.fairness?.lowestShare, Math.min(...fair.map((p) => p.firstComeShare ?? 1)));
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }

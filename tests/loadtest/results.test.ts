@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HELP, parseArgs, parseDuration } from '../../loadtest/options.ts';
+import { parseDuration } from '../../loadtest/duration.ts';
+import { HELP, parseArgs } from '../../loadtest/options.ts';
 import { parseRunResult, runResultSchema } from '../../loadtest/record/schema.ts';
 import { resultFileName } from '../../loadtest/record/meta.ts';
 import { summaryTable } from '../../loadtest/report/summary.ts';

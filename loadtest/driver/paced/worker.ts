@@ -171,6 +171,7 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
         rawCode,
         latencyMs: ms,
         answeredAt: p.lastAnswerAt,
+        sentAt: p.lastAnswerAt - (performance.now() - due),
       });
       finishIfDone();
     };

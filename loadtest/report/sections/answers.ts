@@ -2,7 +2,7 @@
 import { FailureCause } from '../../driver/answers.ts';
 import type { RunResult } from '../../record/schema.ts';
 import { codeMeaning, NO_ANSWER } from '../figures.ts';
-import { duration, facts, num, pct, section, table, tick } from '../format.ts';
+import { duration, facts, notInFile, num, pct, section, table, tick } from '../format.ts';
 import { escapeHtml } from '../svg.ts';
 
 const byCount = (counts: Record<string, number>) => Object.entries(counts).sort(([, a], [, b]) => b - a);
@@ -58,6 +58,26 @@ const CAUSES: Record<FailureCause, string> = {
   [FailureCause.OTHER]: 'another socket error',
 };
 
+/** Did the first buyers get the units? A table per product: a figure, not a check. */
+function fairnessPart(r: RunResult): string {
+  const f = r.fairness;
+  if (!f) return notInFile('Fairness');
+  if (f.products.length === 0) return '<p class="nodata">Fairness: not measured (the driver did not hand each answer back).</p>';
+  const rows = f.products.map((p) => [
+    escapeHtml(p.id),
+    num(p.buyers),
+    num(p.winners),
+    num(p.refused),
+    p.firstComeShare === null ? '–' : num(p.firstComeShare, 4),
+    p.winnerRank ? `${num(p.winnerRank.p50)} / ${num(p.winnerRank.p90)} / ${num(p.winnerRank.max)}` : '–',
+  ]);
+  return `<h3>Fairness: did the first buyers get the units?</h3>${table(
+    'fairness-table',
+    ['product', 'buyers', 'winners', 'refused (sold out)', 'first-come share', "winners' arrival rank p50 / p90 / max"],
+    rows,
+  )}<p class="note">First-come share: of the buyers who got a unit, those whose first request was due before the first refused buyer's first request (1 = strict first come, first served; – when nobody won or nobody was refused). Arrival rank: the winners' places among the product's buyers by first request (1 = first); under strict first come, first served the max equals the winners.</p>`;
+}
+
 export function codesSection(r: RunResult): string {
   const statuses = byCount(r.http.statusCodes).map(([status, count]) => [
     status === '0' ? 'none' : escapeHtml(status),
@@ -67,7 +87,7 @@ export function codesSection(r: RunResult): string {
   return section(
     'codes',
     'Result codes and errors',
-    `<div class="row">${codesTable('codes-table', r.orders.byCode)}${table('status-table', ['HTTP status', 'answers', 'share'], statuses)}</div>${errorsPart(r)}`,
+    `<div class="row">${codesTable('codes-table', r.orders.byCode)}${table('status-table', ['HTTP status', 'answers', 'share'], statuses)}</div>${errorsPart(r)}${fairnessPart(r)}`,
   );
 }
 
