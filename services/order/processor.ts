@@ -67,18 +67,29 @@ export function createOrderProcessor(
     }
 
     log.warn({ size: batch.length, attempt }, 'batch keeps failing: retrying its messages one by one');
+    const failed: { message: OrderMessage; reason: string; attempt: number }[] = [];
     for (const message of messages) {
       const now = Date.now();
       try {
         record(await repository.applyBatch([message], [], now), 0, [message], now);
       } catch (error) {
         const reason = `failed ${attempt} deliveries: ${error instanceof Error ? error.message : String(error)}`;
-        deadLetters.push({ key: message.body.orderId, payload: JSON.stringify(message), reason, deliveryAttempt: attempt });
+        failed.push({ message, reason, attempt });
       }
     }
     if (deadLetters.length > 0) {
       await repository.applyBatch([], deadLetters, Date.now());
       metrics.consumed.inc({ outcome: ConsumeOutcome.DEAD_LETTER }, deadLetters.length);
+    }
+    if (failed.length > 0) {
+      const { orderRows } = await repository.rejectFailedOrders(failed, Date.now());
+      metrics.consumed.inc({ outcome: ConsumeOutcome.DEAD_LETTER }, failed.length);
+      if (orderRows) metrics.consumed.inc({ outcome: ConsumeOutcome.REJECTED }, failed.length);
+      else
+        log.error(
+          { orderIds: failed.map((f) => f.message.body.orderId) },
+          'dead-lettered orders could not be written as REJECTED: the gateways keep their units held',
+        );
     }
   };
 }

@@ -90,6 +90,42 @@ export class OrderRepository {
     });
   }
 
+  /**
+   * Valid orders that kept failing even alone (the processor's split path): each is dead-lettered with
+   * its error AND written as a REJECTED order, in one transaction, so that the order feed shows it
+   * decided (the gateway gives its held unit back to admission) and its buyer is told, never left
+   * QUEUED. An order already written (decided meanwhile) keeps its row. Should the order row itself be
+   * what fails, the dead letters are written alone: the message is never dropped.
+   */
+  async rejectFailedOrders(failed: readonly { message: OrderMessage; reason: string; attempt: number }[], now: number) {
+    const letters = failed.map(({ message, reason, attempt }) => ({
+      msg_key: message.body.orderId.slice(0, 128),
+      payload: JSON.stringify(message),
+      reason: reason.slice(0, 512),
+      delivery_attempt: attempt,
+      created_at: now,
+    }));
+    const rows: OrderRow[] = failed.map(({ message }) => ({
+      order_id: message.body.orderId,
+      user_phone: message.body.userPhoneNo,
+      prod_id: message.body.prodId,
+      charge_cents: message.body.chargeMoney,
+      status: 'REJECTED',
+      enqueued_at: message.header.enqueuedAt,
+      consumed_at: now,
+    }));
+    try {
+      await this.db.transaction(async (trx) => {
+        for (const part of chunks(letters, INSERT_CHUNK)) await trx('dead_letters').insert(part);
+        for (const part of chunks(rows, INSERT_CHUNK)) await trx('orders').insert(part).onConflict('order_id').ignore();
+      });
+      return { orderRows: true };
+    } catch {
+      for (const part of chunks(letters, INSERT_CHUNK)) await this.db('dead_letters').insert(part);
+      return { orderRows: false };
+    }
+  }
+
   async listProducts(db: Knex = this.db): Promise<Product[]> {
     const rows = await db('products').select('*').orderBy('id');
     return rows.map((row) => ({

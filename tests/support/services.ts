@@ -31,6 +31,8 @@ export class Services {
   readonly order: Service;
   readonly gatewayUrl: string;
   readonly dataDir: string;
+  /** The order service's SQLite file. */
+  readonly dbPath: string;
   /** The environment both services run with (ports, DATA_DIR, engine settings). */
   readonly env: NodeJS.ProcessEnv;
 
@@ -42,6 +44,7 @@ export class Services {
     this.order = launched.order;
     this.gatewayUrl = launched.gateway.url;
     this.dataDir = launched.dataDir;
+    this.dbPath = launched.dbPath;
     this.env = launched.env;
   }
 
@@ -59,7 +62,7 @@ export class Services {
 
   /** Read-only view of the order database, as the harness's audit reads it. */
   openOrderDb(): Database.Database {
-    return new Database(this.launched.dbPath, { readonly: true, fileMustExist: true });
+    return new Database(this.dbPath, { readonly: true, fileMustExist: true });
   }
 
   stop(): Promise<void> {
