@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { countFinal, readOrderDb } from '../loadtest/audit/db.ts';
+import { countFinalIn, readOrderStore } from '../loadtest/audit/db.ts';
 import { audit, type QueuedAnswer } from '../loadtest/audit/rules.ts';
 import { ExitCode, verdictOf } from '../loadtest/verdict/verdict.ts';
 import { bareConfig, startBareServer } from './generator.ts';
@@ -101,16 +101,16 @@ async function main(): Promise<void> {
         soldOutRps: await drive(gateway(soldOut)),
       });
     }
-    const dbPath = stack.dbPath ?? '';
+    const store = stack.store ?? { file: '' };
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-    while (countFinal(dbPath) < queued.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    while ((await countFinalIn(store)) < queued.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     const auditResult = audit({
       mode: 'db',
-      ...readOrderDb(dbPath),
+      ...(await readOrderStore(store)),
       queued,
       unanswered,
       ordersComplete: true,
-      expectFullSale: countFinal(dbPath) >= queued.length,
+      expectFullSale: (await countFinalIn(store)) >= queued.length,
     });
     const bench: BenchCi = {
       kind: 'bench-ci',

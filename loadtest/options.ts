@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { DRIVERS } from './driver/registry.ts';
 import { DRIVER_NAMES } from './driver/types.ts';
 import { parseFault } from './faults/spec.ts';
+import { DataFileError } from './dataFile.ts';
+import { DEFAULT_PROFILE_NAME, loadProfile } from './profiles/profile.ts';
+import { loadScenario } from './scenarios/scenario.ts';
 import { flattenThresholds, parseThreshold, UsageError } from './verdict/thresholds.ts';
 import { parseDuration } from './duration.ts';
 import { METRIC_NAMES, THRESHOLD_METRICS } from './verdict/metrics.ts';
@@ -31,7 +34,21 @@ const optionsSchema = z
     connections: int(1).max(10_000).default(128),
     workers: int(1).max(8).optional(),
     transport: z.enum(['embedded', 'rocketmq']).default('embedded'),
-    target: z.string().url().optional(),
+    // --- Topology of a shop the harness starts (README "Scaling out") ---
+    gateways: int(1).max(16).default(1),
+    orderServices: int(1).max(16).default(1),
+    store: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    admission: z.enum(['memory', 'redis']).default('memory'),
+    // --- Scenario and target profile (loadtest/scenarios, loadtest/profiles; README "Scenarios", "Target profiles") ---
+    /** A shipped scenario's name or a YAML file: phases of rates and request mixes instead of one constant --rps. */
+    scenario: z.string().min(1).optional(),
+    /** With --target: how its API is spoken and read (a shipped profile's name or a YAML file). */
+    profile: z.string().min(1).default(DEFAULT_PROFILE_NAME),
+    /** One gateway URL, or several comma-separated (targetUrls): the paced driver spreads over them. */
+    target: z
+      .string()
+      .refine((text) => text.split(',').every((part) => z.string().url().safeParse(part.trim()).success))
+      .optional(),
     db: z.string().optional(),
     orderUrl: z.string().url().optional(),
     catalogue: z.string().optional(),
@@ -95,14 +112,74 @@ const optionsSchema = z
         message:
           '--fault breaks only a shop the harness started, and needs a driver that hands each answer back: not with --target or --driver k6',
       });
+    if (o.profile !== DEFAULT_PROFILE_NAME && !o.target)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profile'],
+        message: "--profile says how a --target's API is spoken: a shop of the harness's own speaks seckill-bench",
+      });
+    if (o.profile !== DEFAULT_PROFILE_NAME && o.driver !== 'paced')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profile'],
+        message: 'a --profile other than seckill-bench is spoken by the paced driver only: not with --driver autocannon or k6',
+      });
+    if (o.scenario && o.driver !== 'paced')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scenario'],
+        message: "--scenario's phases and request mixes are sent by the paced driver only: not with --driver autocannon or k6",
+      });
     if (o.target && o.transport !== 'embedded')
       ctx.addIssue({
         code: 'custom',
         path: ['transport'],
         message: '--transport chooses how the harness starts the services: not with --target',
       });
+    for (const [key, given] of [
+      ['gateways', o.gateways !== 1],
+      ['orderServices', o.orderServices !== 1],
+      ['store', o.store !== 'sqlite'],
+      ['admission', o.admission !== 'memory'],
+    ] as const)
+      if (o.target && given)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `--${kebab(key)} chooses how the harness starts the services: not with --target`,
+        });
+    const faultTargets = new Set(o.fault.map((f) => parseFault(f).target));
+    if (faultTargets.has('redis') && o.admission !== 'redis')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fault'],
+        message: 'a redis fault breaks the redis-server the run starts for --admission redis: add --admission redis',
+      });
+    if (faultTargets.has('broker') && o.transport !== 'rocketmq')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fault'],
+        message: 'a broker fault breaks the RocketMQ broker the run starts: add --transport rocketmq',
+      });
+    if ((o.gateways > 1 || (o.target?.includes(',') ?? false)) && o.driver !== 'paced')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['driver'],
+        message: 'several gateways are driven by the paced driver only (it spreads its requests over them)',
+      });
+    if (o.orderServices > 1 && o.transport === 'embedded')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['orderServices'],
+        message:
+          'the embedded queue has one consumer per topic (a second order service would be handed the same batches): use --transport rocketmq for several order services',
+      });
   });
 export type Options = z.infer<typeof optionsSchema>;
+
+/** The --target gateways, in the order given: the first is the one preflight, the audit and the e2e poller ask. */
+export const targetUrls = (options: Pick<Options, 'target'>): string[] =>
+  options.target ? options.target.split(',').map((part) => part.trim()) : [];
 
 type Key = keyof typeof optionsSchema.shape;
 const BOOLEAN_FLAGS = new Set<string>(['observe', 'checkDashboards', 'quiet', 'help', 'closedLoop']);
@@ -129,7 +206,13 @@ const EXPECTED: Partial<Record<Key, string>> = {
   connections: 'a whole number of connections from 1 to 10000',
   workers: 'a whole number of generator threads from 1 to 8',
   transport: 'embedded or rocketmq',
-  target: A_URL,
+  gateways: 'a whole number of gateway processes from 1 to 16',
+  orderServices: 'a whole number of order service processes from 1 to 16',
+  store: 'sqlite or postgres',
+  admission: 'memory or redis',
+  scenario: `a scenario: a shipped name or a YAML file`,
+  profile: 'a target profile: a shipped name or a YAML file',
+  target: `${A_URL}, or several comma-separated`,
   orderUrl: A_URL,
   label: 'a name of letters, digits, _ . - only',
   driver: DRIVER_NAMES.join(' or '),
@@ -210,7 +293,39 @@ export function parseArgs(argv: readonly string[]): { options: Options; help: bo
     const lines = parsed.error.issues.map((issue) => `  --${kebab(issue.path.map(String).join('.'))}: ${issue.message}`);
     throw new UsageError(`invalid options:\n${lines.join('\n')}`);
   }
-  return { options: parsed.data, help };
+  return { options: withScenarioAndProfile(parsed.data, new Set(Object.keys(merged))), help };
+}
+
+/**
+ * --scenario and --profile read and checked before anything starts: a bad file is a usage error
+ * naming each bad field. A scenario sets the run's length (its phases'), and its products, stock and
+ * faults unless the command line gives them; its faults join --fault's (the same spec, one list).
+ */
+function withScenarioAndProfile(o: Options, given: ReadonlySet<string>): Options {
+  try {
+    const profile = loadProfile(o.profile);
+    if (!o.scenario) return o;
+    const scenario = loadScenario(o.scenario);
+    for (const key of ['duration', 'ramp'] as const)
+      if (given.has(key)) throw new UsageError(`--${key} does not go with --scenario: its phases set the run's length and rates`);
+    if (!profile.endpoints.product && scenario.phases.some((p) => (p.mix.view ?? 0) > 0))
+      throw new UsageError(
+        `--scenario ${o.scenario} views product pages, and --profile ${profile.name} has no product endpoint: use a scenario without view`,
+      );
+    const faults = [...o.fault, ...(scenario.faults ?? [])];
+    if (faults.length > o.fault.length && o.target)
+      throw new UsageError(`--scenario ${o.scenario} has faults: they break only a shop the harness started, not a --target`);
+    return {
+      ...o,
+      duration: scenario.phases.reduce((ms, p) => ms + p.duration, 0),
+      ramp: 0,
+      products: given.has('products') || scenario.products === undefined ? o.products : scenario.products,
+      stock: given.has('stock') || scenario.stock === undefined ? o.stock : scenario.stock,
+      fault: faults,
+    };
+  } catch (error) {
+    throw error instanceof DataFileError ? new UsageError(error.message) : error;
+  }
 }
 
 /** The threshold metrics and their aggregations, wrapped for --help. */
@@ -245,9 +360,30 @@ ${DRIVER_NAMES.map((n) => `                          ${n.padEnd(11)} ${DRIVERS[n
   --timeout T           per-request timeout (default 10s)
   --seed N              workload seed (default 1)
 
+Scenario and target profile
+  --scenario S          phases instead of one constant rate: a shipped scenario (flash-sale, steady,
+                        sold-out-storm: loadtest/scenarios) or a YAML file; each phase has a length,
+                        a rate shape (constant, ramp, steps) and a request mix (page views, charges:
+                        new, repeat, wrong price, bot; order queries). Its highest rate becomes --rps;
+                        it sets the run's length (not with --duration, --ramp), and products, stock and
+                        faults unless given here. Paced driver only
+  --profile P           with --target: how its API is spoken and read (endpoints, fields, codes, order
+                        statuses): seckill-bench (ours, default), seckill-rocketmq (the Java demo), or
+                        a YAML file (loadtest/profiles)
+
 System
   --transport T         embedded | rocketmq (starts the broker with npm run rocketmq:start)
-  --target URL          an already running gateway instead of services started here
+  --gateways N          gateway processes, each on its own port; the generator's connections are
+                        spread over them (default 1)
+  --order-services M    order service processes in one consumer group (default 1; more than one
+                        needs --transport rocketmq)
+  --store S             sqlite (a file in the run's data dir) | postgres (DATABASE_URL, default
+                        postgres://postgres@127.0.0.1:5432/postgres; a schema of the run's own)
+                        (default sqlite)
+  --admission A         memory (each gateway admits alone: exact with one gateway only) | redis
+                        (REDIS_URL, default redis://127.0.0.1:6379; keys of the run's own) (default memory)
+  --target URL[,URL…]   an already running gateway (or several, comma-separated: the paced driver
+                        spreads its requests over them) instead of services started here
   --db PATH             with --target: its orders.sqlite, for the full audit (else HTTP-only audit)
   --order-url URL       with --target: the order service, for consume rate, lag and drain
   --observe             start Prometheus for the run (infra/prometheus); with --transport rocketmq it

@@ -1,5 +1,5 @@
 /** The flash sale at a glance: the invariants, traffic, the queue hand-off and stock. */
-import { ConsumeOutcome, GatewayMetric, OrderMetric } from '../../services/protocol/metricNames.ts';
+import { ConsumeOutcome, GatewayMetric, OrderMetric, Route } from '../../services/protocol/metricNames.ts';
 import { gaugesOf, p50p99, RATE, type DashboardSpec, type PanelSpec, type Variable } from './grafana.ts';
 import { enqueueVsConsume, lagMessages, lagSeconds } from './shared.ts';
 
@@ -11,14 +11,18 @@ const productVar: Variable = {
 };
 const productGauges = gaugesOf('product', productVar);
 
-/** A stat of a gauge summed over products: the audit's count of a breach, red from the first unit. */
+/**
+ * A stat of a per-product gauge summed over products: the audit's count of a breach, red from the
+ * first unit. Every order service audits the one shared store: the largest report per product counts
+ * once, not once per order service.
+ */
 const mustBeZero = (title: string, description: string, metric: string, legend: string): PanelSpec => ({
   title,
   description,
   unit: 'none',
   kind: 'stat',
   redFrom: 1,
-  targets: [{ expr: `sum(${metric})`, legend }],
+  targets: [{ expr: `sum(max by (product) (${metric}))`, legend }],
 });
 
 export const flashSaleOverview: DashboardSpec = {
@@ -80,6 +84,30 @@ export const flashSaleOverview: DashboardSpec = {
           description: 'Public API latency from request to response written, by route.',
           unit: 's',
           targets: p50p99(GatewayMetric.REQUEST_DURATION, 'route'),
+        },
+      ],
+    },
+    {
+      row: 'Instances',
+      panels: [
+        {
+          title: 'Charges per gateway',
+          description:
+            'charge.do answers per second by gateway process (Prometheus instance): how evenly the load balancer or the generator spreads the buyers.',
+          unit: 'reqps',
+          targets: [
+            {
+              expr: `sum by (instance) (rate(${GatewayMetric.REQUESTS}{route="${Route.CHARGE}"}[${RATE}]))`,
+              legend: '{{instance}}',
+            },
+          ],
+        },
+        {
+          title: 'Consumed per order service',
+          description:
+            'Messages per second each order service took to a final outcome: the consumer group sharing the queue (one line with the embedded queue).',
+          unit: 'mps',
+          targets: [{ expr: `sum by (instance) (rate(${OrderMetric.CONSUMED}[${RATE}]))`, legend: '{{instance}}' }],
         },
       ],
     },

@@ -50,18 +50,21 @@ const quantile = (q: number, metric: string, by = '') =>
 /** `{label=~"$variable"}`: the series the variable's selection keeps. */
 export const selector = (label: string, v: Variable) => `{${label}=~"$${v.name}"}`;
 /**
- * Panels of gauges, one line per series a variable selects: `metric{label=~"$variable"}`. `series`
- * is one metric (legend `{{label}}`) or metrics by legend prefix (legend `prefix {{label}}`).
+ * Panels of gauges, one line per value of a label a variable selects: `metric{label=~"$variable"}`.
+ * Per process (the runtime: each process's own heap, event loop): a line per process, its instance
+ * in the legend. Otherwise (what several processes report of one shared thing: a product's stock)
+ * the largest report, one line per value. `series` is one metric (legend `{{label}}`) or metrics by
+ * legend prefix (legend `prefix {{label}}`).
  */
 export const gaugesOf =
-  (label: string, v: Variable) =>
+  (label: string, v: Variable, perProcess = false) =>
   (title: string, unit: string, description: string, series: string | Record<string, string>): PanelSpec => ({
     title,
     description,
     unit,
     targets: Object.entries(typeof series === 'string' ? { '': series } : series).map(([prefix, metric]) => ({
-      expr: `${metric}${selector(label, v)}`,
-      legend: `${prefix ? `${prefix} ` : ''}{{${label}}}`,
+      expr: perProcess ? `${metric}${selector(label, v)}` : `max by (${label}) (${metric}${selector(label, v)})`,
+      legend: `${prefix ? `${prefix} ` : ''}{{${label}}}${perProcess ? ' {{instance}}' : ''}`,
     })),
   });
 

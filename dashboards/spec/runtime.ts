@@ -11,7 +11,7 @@ const serviceVar: Variable = {
   custom: true,
   allValue: SERVICES.join('|'),
 };
-const serviceGauges = gaugesOf('job', serviceVar);
+const serviceGauges = gaugesOf('job', serviceVar, true);
 const SERVICE = selector('job', serviceVar);
 
 export const runtime: DashboardSpec = {
@@ -33,7 +33,7 @@ export const runtime: DashboardSpec = {
           title: 'CPU usage',
           description: 'CPU seconds per second (1.0 = one full core; the machine has 2).',
           unit: 'percentunit',
-          targets: [{ expr: `rate(${NodeMetric.CPU_SECONDS}${SERVICE}[${RATE}])`, legend: '{{job}}' }],
+          targets: [{ expr: `rate(${NodeMetric.CPU_SECONDS}${SERVICE}[${RATE}])`, legend: '{{job}} {{instance}}' }],
         },
         serviceGauges('Heap used / total', 'bytes', 'V8 heap used and allocated.', {
           used: NodeMetric.HEAP_USED,

@@ -15,14 +15,15 @@ export const enqueueVsConsume: PanelSpec = {
 
 export const lagMessages = (title: string): PanelSpec => ({
   title,
-  description: 'Messages enqueued but not yet consumed, as the queue engine reports it to the order service.',
+  description:
+    'Messages enqueued but not yet consumed, as the queue engine reports it to the order service (the largest report, when several order services share the consumer group).',
   unit: 'short',
-  targets: [{ expr: OrderMetric.LAG_MESSAGES, legend: 'lag' }],
+  targets: [{ expr: `max(${OrderMetric.LAG_MESSAGES})`, legend: 'lag' }],
 });
 
 export const lagSeconds = (title: string): PanelSpec => ({
   title,
   description: 'Age of the oldest message not yet consumed.',
   unit: 's',
-  targets: [{ expr: OrderMetric.LAG_SECONDS, legend: 'oldest unconsumed' }],
+  targets: [{ expr: `max(${OrderMetric.LAG_SECONDS})`, legend: 'oldest unconsumed' }],
 });

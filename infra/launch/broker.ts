@@ -1,8 +1,10 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort, isAlive } from './processes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** First start may download ~90 MB of jars from Maven Central, then ~20-35 s to boot on 2 cores. */
@@ -57,15 +59,16 @@ function has(command: string, args: string[]): boolean {
  * Runs an infra/rocketmq script, its output shown on stderr as it comes (a first start downloads for
  * minutes). A failure quotes the script's last lines.
  */
-function script(name: string, timeoutMs: number): Promise<void> {
+function script(name: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env, echo = true): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [path.join(ROOT, 'infra/rocketmq', name)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutMs,
+      env,
     });
     let output = '';
     const keep = (chunk: Buffer) => {
-      process.stderr.write(chunk);
+      if (echo) process.stderr.write(chunk);
       output = (output + chunk.toString()).slice(-20_000);
     };
     child.stdout.on('data', keep);
@@ -143,4 +146,113 @@ export async function createRunTopic(
     throw new Error(`infra/rocketmq/topic.sh ${name} failed: ${`${stderr}${stdout}`.trim() || String(error)}`);
   }
   return { ROCKETMQ_TOPIC: name, ROCKETMQ_GROUP: name };
+}
+
+/** Two consecutive free ports: the broker listens on P and its HA service on P + 1. */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const next = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port + 1, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (next) return port;
+  }
+}
+
+/**
+ * A RocketMQ name server and proxy+broker of one run's own (infra/rocketmq/start.sh on free ports,
+ * its store in `dir`), so that a --fault may break it without touching a broker anyone else uses.
+ * kill/pause/restart act on the proxy+broker process (the name server stays up), by its PID;
+ * start() brings it back on the same ports and store. close() stops both with stop.sh.
+ */
+export class PrivateBroker {
+  private constructor(
+    /** Settings for start.sh/stop.sh/topic.sh and for the services (ROCKETMQ_ENDPOINTS, its exporter). */
+    readonly env: Record<string, string>,
+    private readonly dir: string,
+  ) {}
+
+  static async start(dir: string, log: (line: string) => void): Promise<PrivateBroker> {
+    const [namesrv, proxy, remoting, broker, metrics] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePortPair(),
+      await freePort(),
+    ];
+    const env = {
+      ROCKETMQ_DATA_DIR: dir,
+      ROCKETMQ_NAMESRV_PORT: String(namesrv),
+      ROCKETMQ_PROXY_PORT: String(proxy),
+      ROCKETMQ_PROXY_REMOTING_PORT: String(remoting),
+      ROCKETMQ_BROKER_PORT: String(broker),
+      ROCKETMQ_METRICS_PORT: String(metrics),
+      ROCKETMQ_ENDPOINTS: `127.0.0.1:${proxy}`,
+      ROCKETMQ_METRICS_URL: `http://127.0.0.1:${metrics}/metrics`,
+    };
+    const own = new PrivateBroker(env, dir);
+    log(`starting a broker of the run's own (proxy 127.0.0.1:${proxy}, store ${dir})`);
+    try {
+      await own.start();
+    } catch (error) {
+      await own.close();
+      throw error;
+    }
+    return own;
+  }
+
+  private get scriptEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, ...this.env };
+  }
+
+  /** The proxy+broker JVM's PID (start.sh's PID file), while it runs. */
+  get pid(): number | undefined {
+    try {
+      const pid = Number(fs.readFileSync(path.join(this.dir, 'run', 'proxy.pid'), 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** start.sh (a no-op for what runs) and the wait for the proxy's port. */
+  async start(signal?: AbortSignal): Promise<void> {
+    await script('start.sh', START_TIMEOUT_MS, this.scriptEnv, false);
+    const port = Number(this.env.ROCKETMQ_PROXY_PORT);
+    const deadline = Date.now() + PROXY_READY_MS;
+    while (!(await portAnswers('127.0.0.1', port))) {
+      if (signal?.aborted) throw new Error('aborted');
+      if (Date.now() > deadline)
+        throw new Error(`the run's broker did not accept connections on ${port} within ${PROXY_READY_MS / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  /** The proxy+broker process only: `signal` (SIGKILL: a crash), then SIGKILL after STOP_TIMEOUT_MS. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    const send = (name: NodeJS.Signals) => {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // already exited
+      }
+    };
+    send(signal);
+    if (signal !== 'SIGKILL') send('SIGCONT');
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while (isAlive(pid)) {
+      if (Date.now() > deadline) send('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Both processes, by PID (stop.sh), then its store. */
+  async close(): Promise<void> {
+    await script('stop.sh', STOP_TIMEOUT_MS, this.scriptEnv, false).catch(() => undefined);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
 }

@@ -22,8 +22,12 @@ interface LaunchOptions {
   /** Default: a fresh temp dir, seckill-<label>-XXXXXX, removed by stop(). A given one is kept. */
   dataDir?: string;
   label?: string;
-  /** Default: two free ports. */
+  /** Default: two free ports. With several gateways or order services, the first ones' ports. */
   ports?: { gateway: number; order: number };
+  /** Gateway processes (default 1), each on its own port; they share the order store and admission store. */
+  gateways?: number;
+  /** Order service processes (default 1), consuming one consumer group; gateway i asks order service i mod M. */
+  orderServices?: number;
   /** On RocketMQ: a topic and consumer group of this name for this launch alone (createRunTopic). */
   runTopic?: string;
   stdio?: ChildOptions['stdio'];
@@ -70,69 +74,93 @@ export class Service {
 }
 
 export interface LaunchedServices {
+  /** The first order service and the first gateway (the only ones unless several were asked for). */
   order: Service;
   gateway: Service;
+  orders: Service[];
+  gateways: Service[];
   /** The environment both services run with (ports, DATA_DIR, engine settings, INTERNAL_TOKEN). */
   env: NodeJS.ProcessEnv;
   dataDir: string;
   /** The order service's SQLite database (services/order/store/database.ts). */
   dbPath: string;
-  /** Stops both by PID, the gateway first, then removes the temp dataDir if the launch made it. Idempotent. */
+  /** Stops all by PID, the gateways first, then removes the temp dataDir if the launch made it. Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
- * The order service and the gateway as two OS processes on the same node. The order service starts
- * first: it migrates and seeds the database, and the gateway reads its catalogue from it.
+ * The order service(s) and the gateway(s) as OS processes on this node. The order services start
+ * first, one after the other (the first migrates and seeds the database; the gateways read their
+ * catalogue from it), then the gateways. All share DATA_DIR (the SQLite order store and the embedded
+ * queue live there) and the environment; each has its own port.
  */
 export async function launchServices(options: LaunchOptions): Promise<LaunchedServices> {
-  const ports = options.ports ?? { gateway: await freePort(), order: await freePort() };
+  const gatewayCount = options.gateways ?? 1;
+  const orderCount = options.orderServices ?? 1;
+  const first = options.ports ?? { gateway: await freePort(), order: await freePort() };
+  const orderPorts = [first.order];
+  while (orderPorts.length < orderCount) orderPorts.push(await freePort());
+  const gatewayPorts = [first.gateway];
+  while (gatewayPorts.length < gatewayCount) gatewayPorts.push(await freePort());
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `seckill-${options.label ?? 'run'}-`));
+  // Which order store and admission store a launch uses is the launch's own choice (options.env):
+  // a DATABASE_URL or ADMISSION_STORE in the caller's shell must not send a test's or a run's shop
+  // into a shared database or key space.
+  const { DATABASE_URL, DATABASE_SCHEMA, ADMISSION_STORE, REDIS_KEY_PREFIX, ...inherited } = process.env;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     DATA_DIR: dataDir,
-    GATEWAY_PORT: String(ports.gateway),
-    ORDER_PORT: String(ports.order),
-    ORDER_URL: `http://127.0.0.1:${ports.order}`,
+    GATEWAY_PORT: String(first.gateway),
+    ORDER_PORT: String(first.order),
+    ORDER_URL: `http://127.0.0.1:${first.order}`,
     QUEUE_TRANSPORT: options.transport,
     // The order service's /internal API takes only this: one secret per launch when none is given.
     INTERNAL_TOKEN: process.env.INTERNAL_TOKEN || randomBytes(32).toString('hex'),
     ...options.env,
   };
-  const service = (name: ServiceName, port: number) => {
+  try {
+    // Both belong in the env before the first process is made: each takes a copy of it.
+    if (options.runTopic && options.transport === 'rocketmq') Object.assign(env, await createRunTopic(options.runTopic, env));
+    if (options.products) {
+      env.SEED_FILE = path.join(dataDir, 'seed.json');
+      fs.writeFileSync(env.SEED_FILE, JSON.stringify({ products: options.products }));
+    }
+  } catch (error) {
+    if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const service = (name: ServiceName, port: number, own: NodeJS.ProcessEnv) => {
     const onExit = options.onExit;
     const child = new Child(name, path.join(ROOT, 'services', name, 'main.ts'), {
-      env,
+      env: { ...env, ...own },
       stdio: options.stdio,
       onExit: onExit && ((code) => onExit(name, code)),
     });
     return new Service(`http://127.0.0.1:${port}`, child);
   };
-  const order = service('order', ports.order);
-  const gateway = service('gateway', ports.gateway);
+  const orders = orderPorts.map((port) => service('order', port, { ORDER_PORT: String(port) }));
+  const gateways = gatewayPorts.map((port, i) =>
+    service('gateway', port, { GATEWAY_PORT: String(port), ORDER_URL: `http://127.0.0.1:${orderPorts[i % orderCount]}` }),
+  );
   let stopped: Promise<void> | undefined;
   const stopAll = async () => {
-    await gateway.stop();
-    await order.stop();
+    await Promise.all(gateways.map((g) => g.stop()));
+    await Promise.all(orders.map((o) => o.stop()));
     if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   };
   const launched: LaunchedServices = {
-    order,
-    gateway,
+    order: orders[0]!,
+    gateway: gateways[0]!,
+    orders,
+    gateways,
     env,
     dataDir,
     dbPath: path.join(dataDir, 'orders.sqlite'),
     stop: () => (stopped ??= stopAll()),
   };
   try {
-    // Both belong in the env before the first spawn: each child reads it as it starts.
-    if (options.runTopic && options.transport === 'rocketmq') Object.assign(env, await createRunTopic(options.runTopic, env));
-    if (options.products) {
-      env.SEED_FILE = path.join(dataDir, 'seed.json');
-      fs.writeFileSync(env.SEED_FILE, JSON.stringify({ products: options.products }));
-    }
-    await order.start(options.signal);
-    await gateway.start(options.signal);
+    for (const order of orders) await order.start(options.signal);
+    await Promise.all(gateways.map((gateway) => gateway.start(options.signal)));
   } catch (error) {
     await launched.stop();
     throw error;

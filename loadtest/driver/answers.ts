@@ -1,16 +1,19 @@
 /**
- * The one reader of the gateway's answers on the harness side: every driver and the HTTP audit read
- * the envelope `{ code, msg, data }` through here, and every answer is classified here, once. The wire
- * shapes are the protocol's (services/protocol); the harness reads them leniently, since a broken
- * answer is a finding, not a crash.
+ * The one reader of the gateway's answers on the harness side: every driver, the HTTP audit, the e2e
+ * poller and the preflight read answers through here, and every answer is classified here, once. What
+ * the answers look like is a target profile's (loadtest/profiles: seckill-bench, the protocol of
+ * services/protocol, by default); the harness reads them leniently, since a broken answer is a finding,
+ * not a crash.
  */
-import { ResultCode } from '../../services/protocol/codes.ts';
+import { OrderStatus } from '../../services/protocol/codes.ts';
+import { loadProfile, type TargetProfile } from '../profiles/profile.ts';
+import type { Endpoint } from './workload.ts';
 
 /**
  * What an answered charge request came to, as the results and the thresholds name it
- * (`latency{outcome:accepted}`). `unclassified`: an envelope whose code is none of the protocol's
- * (e.g. the Java demo's `"code":"10000"`, a string); `error`: an answer that is no envelope at all
- * (a proxy's error page, a bare server).
+ * (`latency{outcome:accepted}`). `unclassified`: an envelope whose code the target profile lists
+ * nowhere (e.g. the Java demo's `"code":"10000"`, a string, read with our profile); `error`: an
+ * answer that is no envelope at all (a proxy's error page, a bare server).
  */
 export const Outcome = {
   ACCEPTED: 'accepted',
@@ -19,6 +22,10 @@ export const Outcome = {
   REJECTED: 'rejected',
   UNCLASSIFIED: 'unclassified',
   ERROR: 'error',
+  /** A scenario's product page view that got an envelope back (whatever its code). */
+  PAGE_VIEW: 'page_view',
+  /** A scenario's buyer polling query.do who got an envelope back (an order or none). */
+  ORDER_QUERY: 'order_query',
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 export const OUTCOMES: readonly Outcome[] = Object.values(Outcome);
@@ -37,9 +44,7 @@ export const FailureCause = {
 export type FailureCause = (typeof FailureCause)[keyof typeof FailureCause];
 export const FAILURE_CAUSES: readonly FailureCause[] = Object.values(FailureCause);
 
-const KNOWN_CODES: ReadonlySet<unknown> = new Set(Object.values(ResultCode));
-
-/** A charge answer, read and classified. `code` is 0 unless the envelope's code is one of the protocol's. */
+/** An answer, read and classified. `code` is the envelope's code as a number (`"40006"` → 40006); 0 when unclassified, failed, or not a number. */
 export interface ReadAnswer {
   code: number;
   orderId: string | null;
@@ -48,35 +53,6 @@ export interface ReadAnswer {
   failure: FailureCause | null;
   /** For `unclassified`: the code as it came, e.g. `"10000"` (a string), to show what the harness saw. */
   rawCode: string | null;
-}
-
-function outcomeOf(code: number): Outcome {
-  if (code === ResultCode.OK) return Outcome.ACCEPTED;
-  if (code === ResultCode.SOLD_OUT) return Outcome.SOLD_OUT;
-  if (code === ResultCode.REPEAT_ORDER) return Outcome.REPEAT;
-  return Outcome.REJECTED;
-}
-
-/** Reads one charge answer's body: an envelope with a known code, an unclassified envelope, or no envelope. */
-export function readChargeAnswer(text: string): ReadAnswer {
-  let envelope: { code?: unknown; msg?: unknown; data?: { orderId?: unknown } | null } | null = null;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && 'code' in parsed) envelope = parsed;
-  } catch {
-    // not JSON: handled below as no envelope
-  }
-  if (!envelope) return { code: 0, orderId: null, outcome: Outcome.ERROR, failure: FailureCause.NON_ENVELOPE, rawCode: null };
-  if (typeof envelope.code !== 'number' || !KNOWN_CODES.has(envelope.code))
-    return {
-      code: 0,
-      orderId: null,
-      outcome: Outcome.UNCLASSIFIED,
-      failure: null,
-      rawCode: JSON.stringify(envelope.code) ?? 'undefined',
-    };
-  const orderId = typeof envelope.data?.orderId === 'string' ? envelope.data.orderId : null;
-  return { code: envelope.code, orderId, outcome: outcomeOf(envelope.code), failure: null, rawCode: null };
 }
 
 /** The cause of a request that got no answer, from node's socket error (or our own timeout). */
@@ -88,24 +64,129 @@ export function failureOf(error: unknown): FailureCause {
   return FailureCause.OTHER;
 }
 
-/** The order view a query answer carries. */
+/** The order view a query answer carries: its status in the protocol's words (OrderStatus), whatever the target's. */
 export interface OrderAnswer {
   orderId: string;
   orderStatus: string;
-  consumedAt?: number | null;
 }
 
-/** A query.do answer: the order, or null when the gateway knows no such order. Throws on a body that is not an envelope. */
-export function readOrderAnswer(text: string): OrderAnswer | null {
-  return (JSON.parse(text) as { data?: OrderAnswer | null }).data ?? null;
+/** A status value the profile does not list: final (not queued), and not a sale. */
+export const UNKNOWN_STATUS_PREFIX = 'UNKNOWN:';
+
+/** A value at a dotted path of a parsed JSON answer, or undefined. */
+function at(doc: unknown, dotted: string): unknown {
+  let v: unknown = doc;
+  for (const key of dotted.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
 }
 
-/** Whether a body is the protocol's envelope (an object with `code` and `msg`): what preflight asks of a target. */
-export function isEnvelope(text: string): boolean {
+const parseJson = (text: string): unknown => {
   try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' && 'code' in parsed && 'msg' in parsed;
+    return JSON.parse(text);
   } catch {
-    return false;
+    return undefined;
+  }
+};
+
+/** Values the profile lists, matched by type and value (10000 is not "10000"). */
+const listed = (list: readonly (string | number)[], v: unknown): boolean =>
+  (typeof v === 'string' || typeof v === 'number') && list.includes(v);
+
+/**
+ * A target profile's reading of answers. Built from plain data (a profile crosses into the generator
+ * threads as such), so that a driver thread and the run read answers the same way.
+ */
+export class AnswerReader {
+  private readonly classify: [Outcome, readonly (string | number)[]][];
+  private readonly statuses: [string, readonly (string | number)[]][];
+
+  constructor(readonly profile: TargetProfile) {
+    const c = profile.charge;
+    this.classify = [
+      [Outcome.ACCEPTED, c.accepted],
+      [Outcome.SOLD_OUT, c.soldOut],
+      [Outcome.REPEAT, c.repeat],
+      [Outcome.REJECTED, c.rejected],
+    ];
+    this.statuses = Object.entries(profile.query.statuses);
+  }
+
+  /** An envelope: a JSON object with the profile's code field (else the answer is a failure, non_envelope). */
+  private envelopeOf(text: string): unknown {
+    const doc = parseJson(text);
+    return doc !== null && typeof doc === 'object' && at(doc, this.profile.code) !== undefined ? doc : undefined;
+  }
+
+  /**
+   * Reads one answer's body: for a charge, an envelope with a code the profile lists, an unclassified
+   * envelope, or no envelope; a page view or an order query only needs an envelope.
+   */
+  read(text: string, endpoint: Endpoint = 'charge', buyer?: { phone: string; prodId: string }): ReadAnswer {
+    const doc = this.envelopeOf(text);
+    if (doc === undefined)
+      return { code: 0, orderId: null, outcome: Outcome.ERROR, failure: FailureCause.NON_ENVELOPE, rawCode: null };
+    const raw = at(doc, this.profile.code);
+    const code = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : 0;
+    if (endpoint !== 'charge')
+      return {
+        code,
+        orderId: null,
+        outcome: endpoint === 'product' ? Outcome.PAGE_VIEW : Outcome.ORDER_QUERY,
+        failure: null,
+        rawCode: null,
+      };
+    const outcome = this.classify.find(([, list]) => listed(list, raw))?.[0];
+    if (!outcome) return { code: 0, orderId: null, outcome: Outcome.UNCLASSIFIED, failure: null, rawCode: JSON.stringify(raw) };
+    const orderId =
+      outcome !== Outcome.ACCEPTED
+        ? null
+        : this.profile.charge.orderId
+          ? this.orderIdOf(doc)
+          : buyer
+            ? orderKey(buyer.phone, buyer.prodId)
+            : null;
+    return { code, orderId, outcome, failure: null, rawCode: null };
+  }
+
+  /** The order id at a path of an answer (a profile without one keys the order by buyer and product: orderKey). */
+  private orderIdOf(doc: unknown, where = this.profile.charge.orderId): string | null {
+    if (!where) return null;
+    const id = at(doc, where);
+    return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+  }
+
+  /** A query.do answer: the order, or null when the target knows no such order. Throws on a body that is not an envelope. */
+  readOrder(text: string, buyer: { phone: string; prodId: string }): OrderAnswer | null {
+    const doc = this.envelopeOf(text);
+    if (doc === undefined) throw new Error(`query answer is no envelope: ${JSON.stringify(text.slice(0, 60))}`);
+    if (listed(this.profile.query.noSuchOrder, at(doc, this.profile.code))) return null;
+    const raw = at(doc, this.profile.query.status);
+    if (raw === undefined || raw === null) return null;
+    const status = this.statuses.find(([, list]) => listed(list, raw))?.[0] ?? `${UNKNOWN_STATUS_PREFIX}${JSON.stringify(raw)}`;
+    return {
+      orderId: this.orderIdOf(doc, this.profile.query.orderId) ?? orderKey(buyer.phone, buyer.prodId),
+      orderStatus: status,
+    };
+  }
+
+  /** Whether a body is an envelope with a message too: what preflight asks of a target. */
+  isEnvelope(text: string): boolean {
+    const doc = this.envelopeOf(text);
+    return doc !== undefined && 'msg' in (doc as object);
   }
 }
+
+/** The order id the harness gives a queued answer without one (a profile without charge.orderId). */
+export const orderKey = (phone: string, prodId: string): string => `${prodId}|${phone}`;
+
+/** The default reader: this project's protocol (the seckill-bench profile). */
+export const OUR_ANSWERS = new AnswerReader(loadProfile());
+
+/** Reads one charge answer the protocol's way (drivers without a profile: autocannon, k6). */
+export const readChargeAnswer = (text: string): ReadAnswer => OUR_ANSWERS.read(text);
+
+/** The statuses no longer pending, in the protocol's words. */
+export const isFinalStatus = (status: string): boolean => status !== OrderStatus.QUEUED;

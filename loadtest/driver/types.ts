@@ -1,13 +1,16 @@
+import type { TargetProfile } from '../profiles/profile.ts';
 import type { Distribution, LatencySummary } from '../stats.ts';
 import type { FailureCause, Outcome } from './answers.ts';
 import type { Schedule } from './schedule.ts';
-import type { Workload } from './workload.ts';
+import type { RequestKind, Workload } from './workload.ts';
 
 /** What the gateway answered one charge request: the audit's input. */
 export interface ChargeAnswer {
   index: number;
   phone: string;
   prodId: string;
+  /** What the request was (a scenario's mix); absent: a charge. Only charges are audited. */
+  kind?: RequestKind;
   status: number;
   /** Envelope code; 0 when there is no envelope with a known code (failed, unclassified). */
   code: number;
@@ -38,7 +41,15 @@ interface WarmupConfig {
 }
 
 export interface DriverConfig {
+  /** The first gateway: the one a driver that cannot spread (autocannon, k6) drives. */
   target: string;
+  /**
+   * Every gateway (the target first; default the target alone): the paced driver sends request i to
+   * gateway i mod N, so its connections and each buyer's requests (repeats too) spread over them.
+   */
+  targets?: string[];
+  /** How the target's API is spoken and read (the paced driver; the others speak the protocol's). */
+  profile?: TargetProfile;
   schedule: Schedule;
   workload: Workload;
   warmup?: WarmupConfig;
@@ -99,6 +110,16 @@ export interface DriverResult {
   warmup: { durationMs: number; requests: number; errors: number; latencyMs: LatencySummary; sameConnections: boolean } | null;
   /** The driver's own pass/fail checks (empty for the harness's own drivers). */
   checks: DriverCheck[];
+  /** A scenario's phases as sent (paced driver): per phase, requests planned, sent and answered. */
+  phases?: PhaseCount[];
+}
+
+/** One scenario phase's requests, counted by the phase each request was due in. */
+export interface PhaseCount {
+  planned: number;
+  sent: number;
+  answered: number;
+  failed: number;
 }
 
 /** Streamed to the run while it goes: answers in batches (for the audit, e2e sample, progress). */

@@ -9,6 +9,7 @@ export function faultFigures(runs: readonly FaultRun[], measureStart: number): N
     spec: run.spec.text,
     action: run.spec.action,
     target: run.spec.target,
+    instance: run.spec.instance,
     plannedAtS: run.spec.atMs / 1000,
     forS: run.spec.forMs / 1000,
     appliedAtS: atS(run.appliedAt),

@@ -4,11 +4,17 @@
  * during it, when the accept path answered again, when the backlog was back to 0.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Service } from '../../infra/launch/services.ts';
 import { Outcome } from '../driver/answers.ts';
 import type { ChargeAnswer } from '../driver/types.ts';
 import type { TimePoint } from '../observe/sampler.ts';
 import type { FaultSpec } from './spec.ts';
+
+/** A process a fault can break by PID and bring back: a service, the run's own redis-server or broker. */
+export interface Faultable {
+  readonly pid: number | undefined;
+  start(signal?: AbortSignal): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
 
 /** What became of one fault; times in epoch ms (null: did not happen). */
 export interface FaultRun {
@@ -37,7 +43,8 @@ export class FaultInjector {
 
   constructor(
     specs: readonly FaultSpec[],
-    private readonly services: Record<FaultSpec['target'], Service>,
+    /** Each target's processes, in order: `gateway#2` is services.gateway[1]. */
+    private readonly services: Record<FaultSpec['target'], readonly Faultable[]>,
     private readonly signal: AbortSignal,
   ) {
     this.runs = specs.map((spec) => ({
@@ -71,11 +78,12 @@ export class FaultInjector {
   }
 
   private async apply(run: FaultRun): Promise<void> {
-    const service = this.services[run.spec.target];
-    const { action, forMs } = run.spec;
+    const { action, forMs, target, instance } = run.spec;
+    const service = this.services[target][instance - 1];
+    if (!service) throw new Error(`${target}#${instance}: the run started ${this.services[target].length} ${target} process(es)`);
     if (action === 'pause') {
       const pid = service.pid;
-      if (pid === undefined) throw new Error(`${run.spec.target} is not running`);
+      if (pid === undefined) throw new Error(`${target}#${instance} is not running`);
       process.kill(pid, 'SIGSTOP');
       run.appliedAt = Date.now();
       await sleep(forMs, this.signal);

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { FINAL_ORDER_STATUSES } from '../../services/protocol/codes.ts';
 import { queryOrder } from '../audit/http.ts';
+import { isFinalStatus, OUR_ANSWERS, type AnswerReader } from '../driver/answers.ts';
 import type { ChargeAnswer } from '../driver/types.ts';
 import { distributionOf, encodeHistogram, newHistogram, percentile, recordMs, type Distribution } from '../stats.ts';
 
@@ -39,6 +39,8 @@ export class E2eSampler {
     private readonly max: number,
     private readonly stride: number,
     private readonly deadline: () => number,
+    /** How the target's answers read (its --profile). */
+    private readonly answers: AnswerReader = OUR_ANSWERS,
   ) {}
 
   offer(answer: ChargeAnswer): void {
@@ -51,14 +53,14 @@ export class E2eSampler {
   private async poll(answer: ChargeAnswer): Promise<void> {
     while (Date.now() < this.deadline()) {
       const sentAt = performance.now();
-      const view = await queryOrder(this.target, answer.phone, answer.prodId).then(
+      const view = await queryOrder(this.target, answer.phone, answer.prodId, 5000, this.answers).then(
         (v) => {
           recordMs(this.queries, performance.now() - sentAt);
           return v;
         },
         () => null,
       );
-      if (view && FINAL_ORDER_STATUSES.has(view.orderStatus)) {
+      if (view && isFinalStatus(view.orderStatus)) {
         const ms = Math.max(0, Date.now() - answer.answeredAt);
         this.samples.push(ms);
         recordMs(this.e2e, ms);

@@ -44,75 +44,81 @@ async function scrape(url: string | undefined): Promise<Sample[] | null> {
   }
 }
 
-/** The counters of the services that answered this scrape. */
-function counters(gateway: Sample[] | null, order: Sample[] | null): Partial<Totals> {
-  return {
-    ...(gateway
-      ? {
-          requests: sumOf(gateway, GatewayMetric.REQUESTS, { route: Route.CHARGE }),
-          enqueued: sumOf(gateway, QueueMetric.ENQUEUED),
-        }
-      : {}),
-    ...(order
-      ? { consumed: FINAL_CONSUME_OUTCOMES.reduce((n, outcome) => n + sumOf(order, OrderMetric.CONSUMED, { outcome }), 0) }
-      : {}),
-  };
+/** One process's scrape: null when it did not answer. */
+interface Scrape {
+  url: string;
+  role: 'gateway' | 'order';
+  samples: Sample[] | null;
 }
 
+/** A process's own counters, of its role. */
+function counters(scrape: Scrape & { samples: Sample[] }): Partial<Totals> {
+  const { samples } = scrape;
+  return scrape.role === 'gateway'
+    ? {
+        requests: sumOf(samples, GatewayMetric.REQUESTS, { route: Route.CHARGE }),
+        enqueued: sumOf(samples, QueueMetric.ENQUEUED),
+      }
+    : { consumed: FINAL_CONSUME_OUTCOMES.reduce((n, outcome) => n + sumOf(samples, OrderMetric.CONSUMED, { outcome }), 0) };
+}
+
+const ZERO: Totals = { requests: 0, enqueued: 0, consumed: 0 };
+
 /**
- * Counters as one running total across a service's restart (its counters start again from 0: a
- * --fault kill or restart), told by its process start time or a counter that went down; a service
- * that did not answer a scrape (down, frozen) keeps its last value instead of counting as 0. What a
- * killed process counted after its last scrape is lost: from a restart on, `exact` is false.
+ * Counters summed over the processes (several gateways, several order services), each as one running
+ * total across its restarts (its counters start again from 0: a --fault kill or restart), told by its
+ * process start time or a counter that went down; a process that did not answer a scrape (down,
+ * frozen) keeps its last value instead of counting as 0. What a killed process counted after its
+ * last scrape is lost: from a restart on, `exact` is false.
  */
 class RunningTotals {
   exact = true;
-  private readonly offset: Totals = { requests: 0, enqueued: 0, consumed: 0 };
-  private readonly latest: Totals = { requests: 0, enqueued: 0, consumed: 0 };
-  private readonly startedAt = new Map<string, number>();
+  private readonly processes = new Map<string, { startedAt: number; offset: Totals; latest: Totals }>();
 
-  next(gateway: Sample[] | null, order: Sample[] | null): Totals {
-    const raw = counters(gateway, order);
-    const restarted = new Set<keyof Totals>();
-    for (const [name, samples, keys] of [
-      ['gateway', gateway, ['requests', 'enqueued']],
-      ['order', order, ['consumed']],
-    ] as const) {
-      if (!samples) continue;
-      const startedAt = sumOf(samples, NodeMetric.START_TIME);
-      const before = this.startedAt.get(name);
-      if (before !== undefined && before !== startedAt) for (const key of keys) restarted.add(key);
-      this.startedAt.set(name, startedAt);
-    }
-    for (const key of ['requests', 'enqueued', 'consumed'] as const) {
-      const value = raw[key];
-      if (value === undefined) continue;
-      if (restarted.has(key) || value < this.latest[key]) {
-        this.offset[key] += this.latest[key];
-        this.exact = false;
+  next(scrapes: readonly Scrape[]): Totals {
+    for (const scrape of scrapes) {
+      if (!scrape.samples) continue;
+      const raw = counters({ ...scrape, samples: scrape.samples });
+      const startedAt = sumOf(scrape.samples, NodeMetric.START_TIME);
+      let known = this.processes.get(scrape.url);
+      if (!known) {
+        known = { startedAt, offset: { ...ZERO }, latest: { ...ZERO } };
+        this.processes.set(scrape.url, known);
       }
-      this.latest[key] = value;
+      const restarted = known.startedAt !== startedAt;
+      known.startedAt = startedAt;
+      for (const key of ['requests', 'enqueued', 'consumed'] as const) {
+        const value = raw[key];
+        if (value === undefined) continue;
+        if (restarted || value < known.latest[key]) {
+          known.offset[key] += known.latest[key];
+          this.exact = false;
+        }
+        known.latest[key] = value;
+      }
     }
-    return {
-      requests: this.offset.requests + this.latest.requests,
-      enqueued: this.offset.enqueued + this.latest.enqueued,
-      consumed: this.offset.consumed + this.latest.consumed,
-    };
+    const totals = { ...ZERO };
+    for (const { offset, latest } of this.processes.values())
+      for (const key of ['requests', 'enqueued', 'consumed'] as const) totals[key] += offset[key] + latest[key];
+    return totals;
   }
 }
 
-/** CPU seconds both services report (prom-client's process metric), or null when neither was scraped. */
-function cpuSecondsOf(gateway: Sample[] | null, order: Sample[] | null): number | null {
-  if (!gateway && !order) return null;
-  return (gateway ? sumOf(gateway, NodeMetric.CPU_SECONDS) : 0) + (order ? sumOf(order, NodeMetric.CPU_SECONDS) : 0);
+/** CPU seconds the processes that answered report (prom-client's process metric), or null when none did. */
+function cpuSecondsOf(scrapes: readonly Scrape[]): number | null {
+  const answered = scrapes.filter((s) => s.samples !== null);
+  if (answered.length === 0) return null;
+  return answered.reduce((sum, s) => sum + sumOf(s.samples ?? [], NodeMetric.CPU_SECONDS), 0);
 }
 
 /**
- * Scrapes the gateway's and the order service's /metrics: once a second during the warm-up, every
+ * Scrapes every gateway's and order service's /metrics: once a second during the warm-up, every
  * 100 ms from the measured phase on, so that a burst whose backlog lives for a fraction of a second
- * still shows its peak lag, its peak enqueue rate and when it drained. Each scrape is two small HTTP
- * GETs; a scrape still running when the next is due is skipped, never queued. The order service is
- * optional (an external --target without --order-url): its figures are then null, never 0.
+ * still shows its peak lag, its peak enqueue rate and when it drained. Each scrape is one small HTTP
+ * GET per process; a scrape still running when the next is due is skipped, never queued. The order
+ * service is optional (an external --target without --order-url): its figures are then null, never 0.
+ * Counters are summed over the processes; the stock figures are the first gateway's (each gateway
+ * has its own cache) and the first order service's that answered (they share one store).
  */
 export class Sampler {
   readonly points: TimePoint[] = [];
@@ -137,8 +143,8 @@ export class Sampler {
   private readonly listeners: ((point: TimePoint) => void)[] = [];
 
   constructor(
-    private readonly gatewayUrl: string,
-    private readonly orderUrl: string | undefined,
+    private readonly gatewayUrls: readonly string[],
+    private readonly orderUrls: readonly string[],
   ) {}
 
   /** Called with every new point: live progress listens here. */
@@ -199,15 +205,22 @@ export class Sampler {
     this.busy = true;
     const generation = this.generation;
     try {
-      const [gateway, order] = await Promise.all([scrape(this.gatewayUrl), scrape(this.orderUrl)]);
+      const scrapes: Scrape[] = await Promise.all([
+        ...this.gatewayUrls.map(async (url) => ({ url, role: 'gateway' as const, samples: await scrape(url) })),
+        ...this.orderUrls.map(async (url) => ({ url, role: 'order' as const, samples: await scrape(url) })),
+      ]);
       if (generation !== this.generation) return;
+      const answered = (role: Scrape['role']) => scrapes.filter((s) => s.role === role && s.samples !== null);
+      const gateway = answered('gateway')[0]?.samples ?? null;
+      const orders = answered('order');
+      const order = orders[0]?.samples ?? null;
       this.gatewayScraped ||= gateway !== null;
       this.orderScraped ||= order !== null;
       const now = Date.now();
-      const raw = this.running.next(gateway, order);
+      const raw = this.running.next(scrapes);
       const cacheStock = gateway ? byLabel(gateway, GatewayMetric.STOCK_CACHE, 'product') : {};
       const dbStock = order ? byLabel(order, OrderMetric.DB_STOCK, 'product') : {};
-      this.cpuSeconds = cpuSecondsOf(gateway, order) ?? this.cpuSeconds;
+      this.cpuSeconds = cpuSecondsOf(scrapes) ?? this.cpuSeconds;
       if (!this.base) {
         this.base = raw;
         this.lastAt = now;
@@ -225,14 +238,16 @@ export class Sampler {
       };
       const seconds = Math.max(0.001, (now - this.lastAt) / 1000);
       const rate = (key: keyof Totals) => Math.round((totals[key] - this.last[key]) / seconds);
-      if (order) this.lagMessages = sumOf(order, OrderMetric.LAG_MESSAGES);
+      // Each order service reports its consumer group's lag: the largest is the group's, not their sum.
+      const maxOver = (name: string) => Math.max(...orders.map((o) => sumOf(o.samples ?? [], name)));
+      if (order) this.lagMessages = maxOver(OrderMetric.LAG_MESSAGES);
       this.points.push({
         t: Math.round((now - this.startedAt) / 100) / 10,
         requestRate: rate('requests'),
         enqueueRate: rate('enqueued'),
         consumeRate: order ? rate('consumed') : null,
         lagMessages: order ? this.lagMessages : null,
-        lagSeconds: order ? sumOf(order, OrderMetric.LAG_SECONDS) : null,
+        lagSeconds: order ? maxOver(OrderMetric.LAG_SECONDS) : null,
         // After a restart the counters miss what the killed process counted since its last scrape.
         backlog: gateway && order && this.running.exact ? Math.max(0, totals.enqueued - totals.consumed) : null,
         dbStock,

@@ -37,6 +37,8 @@ export const faultsSchema = z.array(
     spec: z.string(),
     action: z.enum(FAULT_ACTIONS),
     target: z.enum(FAULT_TARGETS),
+    /** Which of the target's processes, from 1 (absent in older files: the only one). */
+    instance: z.number().int().min(1).optional(),
     plannedAtS: z.number(),
     forS: z.number(),
     appliedAtS: z.number().nullable(),

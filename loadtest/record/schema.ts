@@ -118,6 +118,11 @@ export const runResultSchema = z.object({
     soldOut: z.number(),
     duplicate: z.number(),
     rejected: z.number(),
+    /**
+     * Orders the store decided SOLD_OUT (admitted beyond the stock) or DUPLICATE (a repeat that got
+     * past admission): 0 and 0 when admission is exact; absent in older files.
+     */
+    pastTheEdge: z.object({ soldOut: z.number(), duplicate: z.number() }).optional(),
     /** Answers by envelope code (files written before `http.failures` also count 0 = no envelope here). */
     byCode: counts,
     /** Per product: stock at the start of the measured phase (null: unknown), queued answers, and the second of the measured phase its first "sold out" answer came (null: none). */
@@ -184,6 +189,35 @@ export const runResultSchema = z.object({
     )
     .optional(),
   audit: auditSchema,
+  /** The --scenario (absent in older files and without one): its name and the file it was read from. */
+  scenario: z.object({ name: z.string(), file: z.string() }).optional(),
+  /**
+   * A scenario's phases (absent without one), in order: where each lies on the measured phase's time
+   * axis (s), its rate shape at this run's --rps (`fromRps` → `toRps`; `stepsRps` for steps), its
+   * request mix (relative weights), and its requests, counted by the phase each was due in: planned,
+   * sent, answered (an envelope came back), failed; `plannedRps` and `achievedRps` are planned and
+   * answered over the phase's length.
+   */
+  phases: z
+    .array(
+      z.object({
+        name: z.string(),
+        shape: z.enum(['constant', 'ramp', 'step']),
+        startS: z.number(),
+        durationS: z.number(),
+        fromRps: z.number(),
+        toRps: z.number(),
+        stepsRps: z.array(z.number()).optional(),
+        mix: z.record(z.string(), z.number()),
+        planned: z.number(),
+        sent: z.number(),
+        answered: z.number(),
+        failed: z.number(),
+        plannedRps: z.number(),
+        achievedRps: z.number(),
+      }),
+    )
+    .optional(),
   /** Who got the units, and the --fault injections (faultsAndFairness.ts); absent in older files. */
   fairness: fairnessSchema.optional(),
   faults: faultsSchema.optional(),

@@ -40,6 +40,8 @@ export const OUTCOME_NAMES: Record<Outcome, string> = {
   [Outcome.REJECTED]: 'rejected',
   [Outcome.UNCLASSIFIED]: 'unclassified answer',
   [Outcome.ERROR]: 'error',
+  [Outcome.PAGE_VIEW]: 'product page view',
+  [Outcome.ORDER_QUERY]: 'order query (polling)',
 };
 /** Shown even when none occurred: a flash sale's answers, and its failures. */
 const ALWAYS: readonly Outcome[] = [Outcome.ACCEPTED, Outcome.SOLD_OUT, Outcome.REPEAT, Outcome.ERROR];
@@ -188,4 +190,9 @@ export function sellOuts(r: RunResult): SellOut[] {
 export function labelOf(r: RunResult, fileName: string): string {
   const label = r.config.label;
   return typeof label === 'string' && label ? label : fileName;
+}
+
+/** A scenario's phases as bands on the measured phase's time axis (none without a scenario). */
+export function phaseBands(r: RunResult): { from: number; to: number; label: string }[] {
+  return (r.phases ?? []).map((p) => ({ from: p.startS, to: p.startS + p.durationS, label: p.name }));
 }

@@ -22,7 +22,12 @@ export function scenarioLine(r: RunResult): string {
     : `${str(c.gatewayUrl) ?? 'its own services'} (a shop of its own, ${str(c.transport) ?? 'embedded'} queue)`;
   const durationS = (num(c.duration) ?? 0) / 1000;
   const rampS = (num(c.ramp) ?? 0) / 1000;
-  const rate = c.closedLoop === true ? 'closed loop (as fast as the connections allow)' : `${thousands(r.http.targetRps)} req/s`;
+  const rate =
+    c.closedLoop === true
+      ? 'closed loop (as fast as the connections allow)'
+      : r.scenario
+        ? `scenario ${r.scenario.name} (${plural(r.phases?.length ?? 0, 'phase')}, peak ${thousands(r.http.targetRps)} req/s)`
+        : `${thousands(r.http.targetRps)} req/s`;
   const products = (r.orders.products ?? r.audit.products.map((p) => ({ id: p.id, stockAtStart: p.initialStock }))).map(
     (p) => p.stockAtStart,
   );
@@ -39,7 +44,7 @@ export function scenarioLine(r: RunResult): string {
   const warmup = r.warmup ? `warm-up ${r.warmup.durationMs / 1000} s` : 'no warm-up';
   return [
     where,
-    `${durationS} s at ${rate}${rampS > 0 ? ` (ramp ${rampS} s)` : ''}`,
+    `${durationS} s ${r.scenario ? 'of' : 'at'} ${rate}${rampS > 0 ? ` (ramp ${rampS} s)` : ''}`,
     stock,
     `${users}, repeat ratio ${num(c.repeatRatio) ?? '?'}`,
     driver,
@@ -84,4 +89,32 @@ export function sellOutLine(r: RunResult): string | null {
   const soldOutAnswers = r.orders.byCode[ResultCode.SOLD_OUT] ?? 0;
   const share = answered > 0 ? ` · ${((100 * soldOutAnswers) / answered).toFixed(1)}% of the answers were "sold out"` : '';
   return `${each.join(', ')}${share}`;
+}
+
+type RecordedPhase = NonNullable<RunResult['phases']>[number];
+
+/** A phase's rate shape in words: "300 req/s", "90 → 30 req/s", "steps 300, 210, 120 req/s". */
+export function shapeOf(p: RecordedPhase): string {
+  const n = (v: number) => thousands(Math.round(v * 10) / 10);
+  if (p.shape === 'step' && p.stepsRps) return `steps ${p.stepsRps.map(n).join(', ')} req/s`;
+  return p.shape === 'ramp' ? `${n(p.fromRps)} → ${n(p.toRps)} req/s` : `${n(p.fromRps)} req/s`;
+}
+
+/** The mix as shares: "view 70% query 30%". */
+export function mixOf(p: RecordedPhase): string {
+  const total = Object.values(p.mix).reduce((a, b) => a + b, 0);
+  return Object.entries(p.mix)
+    .filter(([, w]) => w > 0)
+    .map(([k, w]) => `${k} ${Math.round((100 * w) / total)}%`)
+    .join(' ');
+}
+
+/** One row per scenario phase: when, its rate shape, planned against achieved, and its mix. */
+export function phaseRows(r: RunResult): [string, string][] {
+  const phases = r.phases ?? [];
+  const width = Math.max(0, ...phases.map((p) => p.name.length));
+  return phases.map((p, i): [string, string] => [
+    i === 0 ? 'phases' : '',
+    `${p.name.padEnd(width)}  ${`${p.startS}–${p.startS + p.durationS} s`.padEnd(9)}  ${shapeOf(p)}: planned ${p.planned} (${p.plannedRps}/s), sent ${p.sent}, answered ${p.answered} (${p.achievedRps}/s)${p.failed > 0 ? `, ${p.failed} failed` : ''}  mix ${mixOf(p)}`,
+  ]);
 }

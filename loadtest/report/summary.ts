@@ -4,7 +4,7 @@ import type { RunResult } from '../record/schema.ts';
 import type { Distribution, LatencySummary } from '../stats.ts';
 import { unitOf } from '../verdict/thresholds.ts';
 import { verdictOf } from '../verdict/verdict.ts';
-import { generatorSentence, machineLine, scenarioLine, sellOutLine } from './scenario.ts';
+import { generatorSentence, machineLine, phaseRows, scenarioLine, sellOutLine } from './scenario.ts';
 
 const yesNo = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
@@ -69,6 +69,38 @@ function fairnessRows(r: RunResult): [string, string][] {
   ]);
 }
 
+/**
+ * The topology the run started (config.topology; absent with --target and in older files), and what
+ * a topology that cannot be exact at the edge cost: with several gateways admitting from memory, each
+ * admits the whole stock and knows only its own buyers, so buyers admitted beyond the stock are
+ * decided SOLD_OUT by the store and repeats across gateways reach it as DUPLICATE.
+ */
+function topologyRows(r: RunResult): [string, string][] {
+  const t = r.config.topology as
+    | { gateways: number; orderServices: number; transport: string; store: string; admission: string; storeAt: string }
+    | null
+    | undefined;
+  if (!t) return [];
+  const rows: [string, string][] = [
+    [
+      'topology',
+      `${plural(t.gateways, 'gateway')} × ${plural(t.orderServices, 'order service')}, ${t.transport} queue, ${t.admission} admission, ${t.storeAt}`,
+    ],
+  ];
+  const past = r.orders.pastTheEdge;
+  if (!past) return rows;
+  const beyondEdge = `${past.soldOut} admitted beyond the stock (decided SOLD_OUT in the store), ${past.duplicate} repeats that reached the store (DUPLICATE)`;
+  if (t.gateways > 1 && t.admission === 'memory')
+    rows.push([
+      '  not exact at the edge',
+      `each gateway admits from its own memory: ${beyondEdge}; --admission redis shares one`,
+    ]);
+  else if (past.soldOut + past.duplicate > 0) rows.push(['  past the edge', beyondEdge]);
+  return rows;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** Each --fault: when it was applied, what it cost, how long until the shop answered and drained again. */
 function faultRows(r: RunResult): [string, string][] {
   const ms = (v: number | null) => (v === null ? 'not seen' : `${v} ms`);
@@ -92,6 +124,7 @@ export function summaryTable(r: RunResult, file: string): string {
   const sellOut = sellOutLine(r);
   const rows: [string, string][] = [
     ['scenario', scenarioLine(r)],
+    ...topologyRows(r),
     ['generator', generatorSentence(r)],
     ['machine', machineLine(r)],
     [
@@ -99,6 +132,7 @@ export function summaryTable(r: RunResult, file: string): string {
       `${h.achievedRps} answered/s${h.sentRps !== undefined ? `, ${h.sentRps} sent/s` : ''} / ${h.plannedRps} planned (target ${h.targetRps})`,
     ],
     ['requests', `${h.requests} sent, ${h.answered ?? h.requests - h.errors} answered  status ${JSON.stringify(h.statusCodes)}`],
+    ...phaseRows(r),
     ...failureRows(r),
     ...latencyTable(r),
     ...(sellOut ? [['sell-out', sellOut] as [string, string]] : []),

@@ -31,6 +31,13 @@ export interface Mark {
   label: string;
 }
 
+/** A stretch of the x axis with a name (a scenario's phase), shaded behind the lines. */
+export interface Band {
+  from: number;
+  to: number;
+  label: string;
+}
+
 export interface LineChartOptions {
   /** x values are UNIX seconds, drawn over [from, to] with UTC clock times (HH:MM:SS) as ticks. */
   time?: { from: number; to: number };
@@ -39,6 +46,8 @@ export interface LineChartOptions {
   /** Consecutive points further apart in x than this are not joined: a gap in the data stays a gap. */
   maxGap?: number;
   marks?: Mark[];
+  /** Shaded stretches of x, each labelled (a scenario's phases); every other one a little darker. */
+  bands?: Band[];
   /** Said after the labels of the marks at one x: "lt_p1, lt_p2" + " sold out". */
   marksSay?: string;
   /** x ticks of the caller's own (e.g. percentiles on a log axis) instead of round values. */
@@ -183,8 +192,22 @@ export function lineChart(
     )
     .join('');
   const marks = markLines(options.marks ?? [], { from: x0, to: x1 }, sx, top, options);
+  const bands = bandRects(options.bands ?? [], { from: x0, to: x1 }, sx, top);
   const axes = `${yAxis(yTicks, sy, yLabel, top)}${xLabels}<line x1="${LEFT}" x2="${W - RIGHT}" y1="${H - BOTTOM}" y2="${H - BOTTOM}" stroke="#999"/><text x="${(W + LEFT) / 2}" y="${H - 4}" text-anchor="middle" font-size="11">${escapeHtml(xLabel)}</text>`;
-  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg id="${id}" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg">${axes}${marks}${key.svg}${paths}</svg>${noteOf(options.note)}</figure>`;
+  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg id="${id}" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg">${bands}${axes}${marks}${key.svg}${paths}</svg>${noteOf(options.note)}</figure>`;
+}
+
+/** The bands inside the x range, clipped to it, under everything else; each named at its top left. */
+function bandRects(bands: Band[], range: { from: number; to: number }, sx: (v: number) => number, top: number): string {
+  return bands
+    .map((b, i) => ({ ...b, i, from: Math.max(b.from, range.from), to: Math.min(b.to, range.to) }))
+    .filter((b) => b.to > b.from)
+    .map((b) => {
+      const x = sx(b.from);
+      const w = sx(b.to) - x;
+      return `<g class="band" data-band="${escapeHtml(b.label)}"><title>${escapeHtml(`${b.label}: ${b.from}–${b.to}`)}</title><rect x="${x.toFixed(1)}" y="${top}" width="${w.toFixed(1)}" height="${H - BOTTOM - top}" fill="${b.i % 2 === 0 ? '#f3f6fa' : '#e6edf5'}"/><text x="${(x + 3).toFixed(1)}" y="${H - BOTTOM - 4}" font-size="9" fill="#678">${escapeHtml(b.label)}</text></g>`;
+    })
+    .join('');
 }
 
 /** The x ticks: the caller's, clock times, or round values; only those inside [x0, x1]. */

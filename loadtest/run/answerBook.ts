@@ -1,6 +1,7 @@
 import { Outcome } from '../driver/answers.ts';
 import type { QueuedAnswer } from '../audit/rules.ts';
 import type { ChargeAnswer } from '../driver/types.ts';
+import { endpointOf } from '../driver/workload.ts';
 import type { Arrival } from '../fairness/fairness.ts';
 import type { E2eSampler } from '../observe/e2e.ts';
 import { Timeline } from './timeline.ts';
@@ -40,6 +41,8 @@ export class AnswerBook {
   add = (answers: ChargeAnswer[]): void => {
     for (const a of answers) {
       this.timeline.add(a);
+      // A scenario's page views and order queries are timed and counted, never audited: they buy nothing.
+      if (a.kind && endpointOf(a.kind) !== 'charge') continue;
       this.users.add(a.phone);
       const at = a.sentAt ?? a.answeredAt - (a.latencyMs ?? 0);
       const buyer = `${a.prodId}|${a.phone}`;

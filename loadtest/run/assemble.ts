@@ -5,6 +5,7 @@ import { noiseOf } from '../observe/cpu.ts';
 import { BURST_SAMPLE_MS, peakEnqueueRate, peakLag } from '../observe/sampler.ts';
 import { cpuPressure, gitCommit, machineInfo } from '../record/meta.ts';
 import { SCHEMA_VERSION, type RunResult } from '../record/schema.ts';
+import { recordPhases } from '../scenarios/record.ts';
 import { percentile } from '../stats.ts';
 import { WARMUP_PRODUCT } from './catalogue.ts';
 import type { Driven } from './drive.ts';
@@ -74,6 +75,7 @@ export function assemble(plan: RunPlan, stack: Stack, driven: Driven, settled: S
       catalogue: plan.products,
       gatewayUrl: stack.gatewayUrl,
       prometheusUrl: stack.prometheusUrl ?? null,
+      topology: stack.topology,
     },
     http: {
       driver: d.driver,
@@ -104,6 +106,8 @@ export function assemble(plan: RunPlan, stack: Stack, driven: Driven, settled: S
       soldOut: (byCode[ResultCode.SOLD_OUT] ?? 0) + statusCount(OrderStatus.SOLD_OUT),
       duplicate: (byCode[ResultCode.REPEAT_ORDER] ?? 0) + statusCount(OrderStatus.DUPLICATE),
       rejected: otherAnswers + statusCount(OrderStatus.REJECTED),
+      // What admission let through that the store had to refuse: 0 when the edge is exact.
+      pastTheEdge: { soldOut: statusCount(OrderStatus.SOLD_OUT), duplicate: statusCount(OrderStatus.DUPLICATE) },
       byCode,
       products: plan.products.map((p) => {
         const answers = driven.book.products.get(p.id);
@@ -135,6 +139,9 @@ export function assemble(plan: RunPlan, stack: Stack, driven: Driven, settled: S
       cacheStock: withoutWarmup(p.cacheStock),
     })),
     audit: settled.audit,
+    ...(plan.scenario
+      ? { scenario: { name: plan.scenario.name, file: plan.scenario.file }, phases: recordPhases(plan.scenario.phases, d.phases) }
+      : {}),
     fairness: { lowestShare: lowestShare(fair), products: fair },
     ...(driven.faults ? { faults: faultFigures(driven.faults.runs, driven.measureStart) } : {}),
     warmup:

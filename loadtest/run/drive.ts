@@ -41,10 +41,13 @@ export async function drive(plan: RunPlan, stack: Stack, signal: AbortSignal): P
   const totalStock = plan.products.reduce((n, p) => n + p.stock, 0);
   // Spread the e2e sample over the queued answers the run can have: stock-bound, or request-bound.
   const stride = Math.max(1, Math.ceil(Math.min(totalStock, plannedRequests(plan.schedule)) / Math.max(1, options.e2eSample)));
-  const e2e = new E2eSampler(stack.gatewayUrl, options.e2eSample, stride, () => deadline);
+  const e2e = new E2eSampler(stack.gatewayUrl, options.e2eSample, stride, () => deadline, plan.answers);
   const book = new AnswerBook(e2e);
   const warmBook = new AnswerBook();
-  const sampler = new Sampler(stack.gatewayUrl, stack.orderUrl);
+  const sampler = new Sampler(
+    stack.gatewayUrls,
+    stack.services?.orders.map((o) => o.url) ?? (stack.orderUrl ? [stack.orderUrl] : []),
+  );
   const clock = { measuring: plan.warmup === null, startedAt: Date.now() };
   let cpuWatch = new CpuWatch();
   const status = (): RunStatus => {
@@ -55,13 +58,15 @@ export async function drive(plan: RunPlan, stack: Stack, signal: AbortSignal): P
   const progress = progressPrinter(options.duration, status);
   if (!options.quiet) sampler.onTick(progress.onTick);
   const faults =
-    options.fault.length > 0 && stack.services ? new FaultInjector(options.fault.map(parseFault), stack.services, signal) : null;
+    options.fault.length > 0 && stack.services
+      ? new FaultInjector(options.fault.map(parseFault), stack.faultables, signal)
+      : null;
   if (faults) sampler.onTick(faults.onSample);
   await sampler.start();
   try {
     const result = await runDriver(
       options.driver,
-      plan.driver(stack.gatewayUrl),
+      plan.driver(stack.gatewayUrls),
       {
         onAnswers: faults
           ? (answers) => {

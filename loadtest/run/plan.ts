@@ -1,10 +1,12 @@
 import { DRIVERS } from '../driver/registry.ts';
 import { threadsFor } from '../driver/paced/paced.ts';
-import { plannedRequests, type Schedule } from '../driver/schedule.ts';
+import { AnswerReader } from '../driver/answers.ts';
+import { dueBy, plannedRequests, warmupSchedule, type Schedule } from '../driver/schedule.ts';
 import type { DriverConfig } from '../driver/types.ts';
-import type { Workload } from '../driver/workload.ts';
-import { formatCents, parsePriceCents } from '../../services/protocol/money.ts';
+import { centOff, type Workload } from '../driver/workload.ts';
 import type { Options } from '../options.ts';
+import { loadProfile, type TargetProfile } from '../profiles/profile.ts';
+import { loadScenario, planScenario, type PlannedPhase } from '../scenarios/scenario.ts';
 import { DEFAULT_MIN_RATE_RATIO } from '../verdict/thresholds.ts';
 import { runCatalogue, WARMUP_PRODUCT, type SaleProduct } from './catalogue.ts';
 
@@ -19,8 +21,6 @@ export interface WarmupPlan {
   audited: boolean;
 }
 
-/** A price one cent above: the target looks the product up and refuses the price (40005), taking no unit. */
-const offByOneCent = (price: string) => formatCents((parsePriceCents(price) ?? 0) + 1);
 /** Warm-up users with --target: apart from the measured phase's (its rate limiter never sees them twice). */
 const WARMUP_USER_OFFSET = 900_000_000;
 
@@ -39,25 +39,42 @@ export interface RunPlan {
   workload: Workload;
   /** Added to every user number: a --target shop may have seen earlier runs' users. */
   userBase: number;
+  /** The --scenario (null without one): its name, file and phases at this run's --rps. */
+  scenario: { name: string; file: string; phases: PlannedPhase[] } | null;
+  /** How the target's API is spoken and read (--profile; ours for a shop of the run's own). */
+  profile: TargetProfile;
+  /** The one reader of the target's answers, by that profile. */
+  answers: AnswerReader;
   /** The driver's settings, but for the target, known once the system under test runs. */
-  driver: (target: string) => DriverConfig;
+  driver: (targets: string[]) => DriverConfig;
   /** How long the run may take from the first request on: warm-up, load, drain timeout and a margin. */
   budgetMs: number;
 }
 
 export function planRun(options: Options): RunPlan {
   const products = runCatalogue(options);
-  const schedule = { rps: options.rps, durationMs: options.duration, rampMs: options.ramp };
+  const scenarioFile = options.scenario ? loadScenario(options.scenario) : null;
+  const scenario = scenarioFile ? planScenario(scenarioFile, options.rps) : null;
+  const schedule: Schedule = scenario
+    ? { rps: options.rps, durationMs: scenario.durationMs, rampMs: 0, segments: scenario.segments }
+    : { rps: options.rps, durationMs: options.duration, rampMs: options.ramp };
+  const profile = loadProfile(options.profile);
   const warms = options.warmup > 0 && DRIVERS[options.driver].warmsUp;
   // A tenth of the warm-up's requests (at most WARMUP_PRODUCT.stock) are accepts, the rest sold out.
-  const warmRequests = plannedRequests({
-    ...schedule,
-    durationMs: options.warmup,
-    rampMs: Math.min(options.ramp, options.warmup),
-  });
+  const warmSchedule = warmupSchedule({ schedule, warmup: { durationMs: options.warmup } });
+  const warmRequests = warmSchedule ? plannedRequests(warmSchedule) : 0;
   const warmStock = Math.max(1, Math.min(WARMUP_PRODUCT.stock, Math.ceil(warmRequests / 10)));
   const userBase = options.target ? Math.floor(Math.random() * 5000) * 1_000_000 : 0;
-  const workload = { products, users: options.users, repeatRatio: options.repeatRatio, seed: options.seed, userBase };
+  // Each phase's first request, from the schedule: the mix stays a function of the request's index.
+  const phases = scenario?.phases.map((p) => ({ from: dueBy(schedule, p.startMs), mix: p.mix }));
+  // The warm-up's buyers are alike, without the scenario's phases (it charges only).
+  const buyers = { users: options.users, repeatRatio: options.repeatRatio, seed: options.seed };
+  const workload: Workload = {
+    ...buyers,
+    products,
+    userBase,
+    ...(phases ? { phases, bots: scenarioFile?.bots ?? 1 } : {}),
+  };
   // A shop of our own: a product of its own (accepts, then sold out: the measured phase's paths),
   // audited apart. Somebody else's shop (--target): its own products, which exercises the product
   // look-up, sale window and price check, at a price one cent off, so that it takes no unit of the
@@ -67,16 +84,16 @@ export function planRun(options: Options): RunPlan {
     : options.target
       ? {
           workload: {
-            ...workload,
+            ...buyers,
             userBase: userBase + WARMUP_USER_OFFSET,
-            products: products.map((p) => ({ id: p.id, price: offByOneCent(p.price) })),
+            products: products.map((p) => ({ id: p.id, price: centOff(p.price) })),
           },
           product: products.map((p) => p.id).join(','),
           path: "the target's products at a price one cent off: looked up and refused (40005), no stock taken",
           audited: false,
         }
       : {
-          workload: { ...workload, products: [WARMUP_PRODUCT] },
+          workload: { ...buyers, products: [WARMUP_PRODUCT], userBase },
           product: WARMUP_PRODUCT.id,
           path: `${WARMUP_PRODUCT.id} (${warmStock} units): accepts, then sold out and repeats; audited apart`,
           audited: true,
@@ -92,8 +109,13 @@ export function planRun(options: Options): RunPlan {
     schedule,
     workload,
     userBase,
-    driver: (target) => ({
-      target,
+    scenario: scenario && scenarioFile ? { name: scenarioFile.name, file: scenarioFile.file, phases: scenario.phases } : null,
+    profile,
+    answers: new AnswerReader(profile),
+    driver: (targets) => ({
+      target: targets[0] ?? '',
+      targets,
+      profile,
       schedule,
       workload,
       ...(warmup ? { warmup: { durationMs: warmupMs, workload: warmup.workload } } : {}),
@@ -103,6 +125,6 @@ export function planRun(options: Options): RunPlan {
       closedLoop: options.closedLoop,
       limits: { maxP99Ms: options.maxP99, minRateRatio: options.minRateRatio ?? DEFAULT_MIN_RATE_RATIO },
     }),
-    budgetMs: warmupMs + options.duration + options.drainTimeout + 10_000,
+    budgetMs: warmupMs + schedule.durationMs + options.drainTimeout + 10_000,
   };
 }

@@ -7,7 +7,8 @@
 import http from 'node:http';
 import Database from 'better-sqlite3';
 import { OrderMetric } from '../../services/protocol/metricNames.ts';
-import { failureOf, isEnvelope } from '../driver/answers.ts';
+import { queryUrl } from '../audit/http.ts';
+import { failureOf, OUR_ANSWERS, type AnswerReader } from '../driver/answers.ts';
 
 /** The run cannot start measuring: the CLI prints the message as one line and exits 3. */
 export class CouldNotRun extends Error {}
@@ -52,14 +53,15 @@ export async function preflight(o: {
   orderUrl?: string | undefined;
   dbPath?: string | undefined;
   prodId: string;
+  /** How the target's answers read (its --profile; ours by default). */
+  answers?: AnswerReader;
 }): Promise<Preflight> {
-  const query = new URL('/api/query.do', o.gatewayUrl);
-  query.searchParams.set('userPhoneNum', '13000000000');
-  query.searchParams.set('prodId', o.prodId);
+  const answers = o.answers ?? OUR_ANSWERS;
+  const query = queryUrl(o.gatewayUrl, '13000000000', o.prodId, answers);
   const answer = await get(query, `cannot reach the gateway at ${o.gatewayUrl}`);
-  if (!isEnvelope(answer.body))
+  if (!answers.isEnvelope(answer.body))
     throw new CouldNotRun(
-      `${o.gatewayUrl} answers garbage: GET /api/query.do gave HTTP ${answer.status} ${answer.type || 'without a content type'} ${excerpt(answer.body)}, not the envelope {code, msg, data}`,
+      `${o.gatewayUrl} answers garbage: GET ${query.pathname} gave HTTP ${answer.status} ${answer.type || 'without a content type'} ${excerpt(answer.body)}, not the envelope {${answers.profile.code}, msg, …}`,
     );
   const metrics = await get(new URL('/metrics', o.gatewayUrl), 'gateway /metrics').catch(() => null);
   if (o.orderUrl) {

@@ -32,7 +32,13 @@ export async function runLoad(options: Options, argv: string[], log: (line: stri
   const stack = await startSystem(plan, log);
   try {
     const prodId = plan.products[0]?.id ?? '';
-    await preflight({ gatewayUrl: stack.gatewayUrl, orderUrl: stack.orderUrl, dbPath: stack.dbPath, prodId });
+    await preflight({
+      gatewayUrl: stack.gatewayUrl,
+      orderUrl: stack.orderUrl,
+      dbPath: stack.store && 'file' in stack.store ? stack.store.file : undefined,
+      prodId,
+      answers: plan.answers,
+    });
   } catch (error) {
     await stack.stop();
     throw error;

@@ -1,5 +1,5 @@
 import { OrderStatus } from '../../services/protocol/codes.ts';
-import { allFinal, countFinal, readOrderDb, type StoreSnapshot } from '../audit/db.ts';
+import { allFinalIn, countFinalIn, readOrderStore, type StoreSnapshot } from '../audit/db.ts';
 import { readOrdersOverHttp } from '../audit/http.ts';
 import { audit, type AuditOrder, type AuditResult } from '../audit/rules.ts';
 import { DRIVERS } from '../driver/registry.ts';
@@ -37,19 +37,19 @@ async function waitDrained(plan: RunPlan, stack: Stack, driven: Driven): Promise
   const deadline = burstEnd + plan.options.drainTimeout;
   // Without order metrics or the DB, only query.do can tell that every queued order is final.
   const allFinalOverHttp = async () => {
-    const orders = await readOrdersOverHttp(stack.gatewayUrl, book.queued);
+    const orders = await readOrdersOverHttp(stack.gatewayUrl, book.queued, plan.answers);
     return orders.length === book.queued.length && orders.every((o) => o.status !== OrderStatus.QUEUED);
   };
   // After a restart (--fault) the counters miss what the killed process counted: the store tells exactly.
   const isDrained = async () => {
     if (sampler.hasOrderMetrics && sampler.countersExact) return sampler.drained();
-    if (!stack.dbPath) return allFinalOverHttp();
+    if (!stack.store) return allFinalOverHttp();
     if (!sampler.countersExact)
-      return allFinal(
-        stack.dbPath,
+      return allFinalIn(
+        stack.store,
         book.queued.map((q) => q.orderId),
       );
-    return countFinal(stack.dbPath) >= book.queued.length;
+    return (await countFinalIn(stack.store)) >= book.queued.length;
   };
   for (;;) {
     await sampler.sample();
@@ -141,8 +141,8 @@ export async function settle(
     const window = { start: observedFrom, end: Date.now() / 1000 };
     dashboards = await dashboardsOfRun({ prometheusUrl: stack.prometheusUrl, ...window, snapshot, check: checkDashboards, log });
   }
-  const store = stack.dbPath ? readOrderDb(stack.dbPath) : null;
-  const httpOrders = store ? [] : await readOrdersOverHttp(stack.gatewayUrl, driven.book.queued);
+  const store = stack.store ? await readOrderStore(stack.store) : null;
+  const httpOrders = store ? [] : await readOrdersOverHttp(stack.gatewayUrl, driven.book.queued, plan.answers);
   const drained = drainSeconds !== null || book.queued.length === 0;
   // A fault does not excuse underselling once the shop converged (docs/design.md §1): the drain is
   // counted across restarts (the sampler's running totals). Only a process that did not come back does.

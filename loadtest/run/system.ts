@@ -1,3 +1,5 @@
+import { parseFault } from '../faults/spec.ts';
+import { targetUrls } from '../options.ts';
 import type { RunPlan } from './plan.ts';
 import { startStack, type Stack } from './stack.ts';
 
@@ -7,17 +9,26 @@ import { startStack, type Stack } from './stack.ts';
  */
 export function startSystem(plan: RunPlan, log: (line: string) => void): Promise<Stack> {
   const { options } = plan;
-  if (options.target)
+  const targets = targetUrls(options);
+  if (targets[0])
     return Promise.resolve({
-      gatewayUrl: options.target,
+      gatewayUrl: targets[0],
+      gatewayUrls: targets,
+      topology: null,
+      faultables: { order: [], gateway: [], redis: [], broker: [] },
       orderUrl: options.orderUrl,
-      dbPath: options.db,
+      store: options.db ? { file: options.db } : undefined,
       prometheusUrl: undefined,
       stop: async () => undefined,
     });
   return startStack({
     products: plan.shopProducts,
     transport: options.transport,
+    gateways: options.gateways,
+    orderServices: options.orderServices,
+    store: options.store,
+    admission: options.admission,
+    faultTargets: options.fault.map((f) => parseFault(f).target),
     observe: options.observe || options.checkDashboards || options.snapshot !== undefined,
     log,
   });

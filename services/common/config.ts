@@ -22,6 +22,19 @@ const configSchema = z.object({
   GATEWAY_METRICS_PORT: port.optional(),
   ORDER_METRICS_PORT: port.optional(),
   DATA_DIR: z.string().default('data'),
+  /**
+   * The order store: a postgres:// URL puts it in PostgreSQL (knex's `pg` client); unset, SQLite in
+   * DATA_DIR. Several order services may share one PostgreSQL (docs/design.md "PostgreSQL order store").
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** PostgreSQL schema of the order tables, created when missing: one per run keeps runs apart. */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (a-z, 0-9, _; at most 63)')
+    .default('public'),
   QUEUE_TRANSPORT: z.enum(['embedded', 'rocketmq']).default('embedded'),
   QUEUE_TOPIC: z.string().default('seckill-orders'),
   SEED_FILE: z.string().optional(),
@@ -47,6 +60,15 @@ const configSchema = z.object({
   MAX_INFLIGHT_ENQUEUES: positiveInt.default(20000),
   /** The gateway forgets journalled "queued" answers older than this at start, hours. */
   QUEUED_JOURNAL_HOURS: positiveInt.default(48),
+  /** Where the gateway admits orders: its own memory (one gateway) or Redis, shared by every gateway. */
+  ADMISSION_STORE: z.enum(['memory', 'redis']).default('memory'),
+  /** ADMISSION_STORE=redis: a standalone Redis, or one or more comma-separated nodes of a Redis Cluster. */
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** ADMISSION_STORE=redis: first part of every key; gateways with the same prefix share admission. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[^{}\s]+$/, 'no braces or spaces (a product id in braces is the only Redis Cluster hash tag)')
+    .default('seckill'),
   CONSUMER_BATCH: positiveInt.default(500),
   /** Order service: wait after a partial batch before taking the next (fewer, larger transactions), ms. */
   CONSUMER_LINGER_MS: z.coerce.number().int().nonnegative().default(10),

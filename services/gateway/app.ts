@@ -6,23 +6,21 @@ import type { Logger } from '../common/logger.ts';
 import { OrderStatus, ResultCode, httpStatusOf, type Envelope } from '../protocol/codes.ts';
 import { encodeOrderMessage, MESSAGE_VERSION } from '../protocol/message.ts';
 import { checkChargeRequest, firstIssue, productRequestSchema, queryRequestSchema } from '../protocol/schemas.ts';
-import { LimitScope, Route } from '../protocol/metricNames.ts';
+import { AdmissionDecider, AdmissionOutcome, LimitScope, Route } from '../protocol/metricNames.ts';
 import type { OrderView, ProductPage } from '../protocol/api.ts';
 import { formatCents } from '../protocol/money.ts';
 import type { QueueProducer } from '../queue/transport.ts';
 import { admit } from './admission.ts';
+import { AdmissionUnavailable, type AdmissionStore, type TakeOutcome } from './admissionStore.ts';
 import { readBody } from './body.ts';
 import type { RateLimits } from './limits.ts';
 import type { GatewayMetrics } from './metrics.ts';
-import type { OrderBook } from './orderBook.ts';
 import type { OrderServiceClient } from './orderServiceClient.ts';
 import type { QueuedEntry, QueuedJournal } from './queuedJournal.ts';
-import type { StockCache } from './stockCache.ts';
 
 interface GatewayDeps {
-  stock: StockCache;
-  /** Who has an order, in which status; the units held for orders not decided yet (orderBook.ts). */
-  book: OrderBook;
+  /** Who has an order, in which status; the units left (admissionStore.ts: memory or Redis). */
+  admission: AdmissionStore;
   producer: QueueProducer;
   orders: OrderServiceClient;
   limits: RateLimits;
@@ -42,7 +40,7 @@ interface GatewayDeps {
 
 /** The public API: POST /api/charge.do (flash-sale entry), GET /api/query.do and GET /api/product.do. */
 export function createGatewayApp(deps: GatewayDeps): Express {
-  const { stock, book, producer, orders, limits, metrics, log } = deps;
+  const { admission, producer, orders, limits, metrics, log } = deps;
   let inflight = 0;
 
   const app = express();
@@ -66,6 +64,36 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     }
     counter.inc();
   };
+  const admissionCounters = new Map<string, Counter.Internal>();
+  const countAdmission = (outcome: AdmissionOutcome, by: AdmissionDecider) => {
+    const key = `${outcome}|${by}`;
+    let counter = admissionCounters.get(key);
+    if (!counter) {
+      counter = metrics.admissions.labels(outcome, by);
+      admissionCounters.set(key, counter);
+    }
+    counter.inc();
+  };
+  const TAKE_OUTCOME: Record<TakeOutcome, AdmissionOutcome> = {
+    queued: AdmissionOutcome.QUEUED,
+    repeat: AdmissionOutcome.REPEAT,
+    sold_out: AdmissionOutcome.SOLD_OUT,
+  };
+
+  /**
+   * A queued order's view: the one this gateway knows, else (shared store) the one any gateway
+   * admitted; undefined when there is none, null when the store cannot be asked.
+   */
+  async function queuedView(known: OrderView | undefined, prodId: string, phone: string) {
+    if (known) return known;
+    try {
+      const queued = admission.queued(prodId, phone);
+      return queued instanceof Promise ? await queued : queued;
+    } catch (error) {
+      if (error instanceof AdmissionUnavailable) return null;
+      throw error;
+    }
+  }
 
   function answer<T>(
     res: Response,
@@ -105,11 +133,15 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       const now = Date.now();
       if (!limits.chargePerUser.allow(request.userPhoneNum, now)) return refuseRate(res, Route.CHARGE, started, LimitScope.USER);
       const decision = admit(request, {
-        product: stock.get(request.prodId),
-        alreadyQueued: book.hasOrder(request.prodId, request.userPhoneNum),
+        product: admission.product(request.prodId, now),
+        alreadyQueued: admission.hasOrder(request.prodId, request.userPhoneNum),
         now,
       });
-      if (!decision.admitted) return answer(res, Route.CHARGE, started, decision.code, decision.reason, null);
+      if (!decision.admitted) {
+        if (decision.code === ResultCode.REPEAT_ORDER) countAdmission(AdmissionOutcome.REPEAT, AdmissionDecider.LOCAL);
+        else if (decision.code === ResultCode.SOLD_OUT) countAdmission(AdmissionOutcome.SOLD_OUT, AdmissionDecider.LOCAL);
+        return answer(res, Route.CHARGE, started, decision.code, decision.reason, null);
+      }
       if (inflight >= deps.maxInflightEnqueues) {
         return answer(res, Route.CHARGE, started, ResultCode.RATE_LIMITED, 'the gateway is at capacity, retry shortly', null);
       }
@@ -122,7 +154,24 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         chargeCents: request.chargePrice,
         enqueuedAt: now,
       };
-      if (!book.admit(order)) return answer(res, Route.CHARGE, started, ResultCode.SOLD_OUT, 'sold out', null);
+      let outcome: TakeOutcome;
+      try {
+        // The memory store answers synchronously: no await, its accept path is unchanged.
+        const taken = admission.take(order);
+        outcome = typeof taken === 'string' ? taken : await taken;
+      } catch (error) {
+        if (!(error instanceof AdmissionUnavailable)) throw error;
+        // Logged once per outage by the Redis client, not per charge.
+        countAdmission(AdmissionOutcome.UNAVAILABLE, AdmissionDecider.STORE);
+        const msg = 'admission is unavailable, the order was not queued: retry';
+        return answer(res, Route.CHARGE, started, ResultCode.ENQUEUE_FAILED, msg, null);
+      }
+      countAdmission(TAKE_OUTCOME[outcome], AdmissionDecider.STORE);
+      if (outcome === 'repeat') {
+        const msg = 'this user already has an order for this product';
+        return answer(res, Route.CHARGE, started, ResultCode.REPEAT_ORDER, msg, null);
+      }
+      if (outcome === 'sold_out') return answer(res, Route.CHARGE, started, ResultCode.SOLD_OUT, 'sold out', null);
       inflight += 1;
       const payload = encodeOrderMessage({
         header: { version: MESSAGE_VERSION, topicName: deps.topic, enqueuedAt: now },
@@ -138,7 +187,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         await producer.send(order.orderId, payload);
       } catch (error) {
         // Nothing was queued: give the unit and the user's slot back, so no stock is stranded.
-        book.cancel(order);
+        admission.cancel(order);
         log.error({ err: error, orderId: order.orderId }, 'enqueue failed');
         return answer(res, Route.CHARGE, started, ResultCode.ENQUEUE_FAILED, 'the order could not be queued, retry', null);
       } finally {
@@ -185,22 +234,29 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       if (!parsed.success) return answer(res, Route.QUERY, started, ResultCode.INVALID_PARAMS, firstIssue(parsed.error), null);
       const { userPhoneNum, prodId } = parsed.data;
       if (!limits.queryPerUser.allow(userPhoneNum, now)) return refuseRate(res, Route.QUERY, started, LimitScope.USER);
-      const known = book.view(prodId, userPhoneNum);
+      const known = admission.view(prodId, userPhoneNum);
       if (known && known.orderStatus !== OrderStatus.QUEUED) return answer(res, Route.QUERY, started, ResultCode.OK, 'ok', known);
       let decided: OrderView | undefined;
       try {
         decided = await orders.order(userPhoneNum, prodId);
       } catch {
         // The order feed logs the outage once; a line per query would flood the log while it lasts.
-        if (known) return answer(res, Route.QUERY, started, ResultCode.OK, 'queued, not yet processed', known);
+        const queued = await queuedView(known, prodId, userPhoneNum);
+        if (queued) return answer(res, Route.QUERY, started, ResultCode.OK, 'queued, not yet processed', queued);
         const msg = 'order service unavailable: the status cannot be told now, retry';
         return answer(res, Route.QUERY, started, ResultCode.ORDER_SERVICE_UNAVAILABLE, msg, null);
       }
       if (decided) {
-        book.seen(decided);
-        return answer(res, Route.QUERY, started, ResultCode.OK, 'ok', book.view(prodId, userPhoneNum) ?? decided);
+        admission.seen(decided);
+        return answer(res, Route.QUERY, started, ResultCode.OK, 'ok', admission.view(prodId, userPhoneNum) ?? decided);
       }
-      if (known) return answer(res, Route.QUERY, started, ResultCode.OK, 'queued, not yet processed', known);
+      const queued = await queuedView(known, prodId, userPhoneNum);
+      if (queued) return answer(res, Route.QUERY, started, ResultCode.OK, 'queued, not yet processed', queued);
+      if (queued === null) {
+        // A buyer told "queued" by another gateway must never be told "no such order".
+        const msg = 'admission store unavailable: the status cannot be told now, retry';
+        return answer(res, Route.QUERY, started, ResultCode.ORDER_SERVICE_UNAVAILABLE, msg, null);
+      }
       return answer(res, Route.QUERY, started, ResultCode.NO_SUCH_ORDER, 'no such order', null);
     }),
   );
@@ -218,7 +274,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     const parsed = productRequestSchema.safeParse(req.query);
     if (!parsed.success) return answer(res, Route.PRODUCT, started, ResultCode.INVALID_PARAMS, firstIssue(parsed.error), null);
     const { prodId } = parsed.data;
-    const product = stock.get(prodId);
+    const product = admission.product(prodId, now);
     if (!product) return answer(res, Route.PRODUCT, started, ResultCode.NO_SUCH_PRODUCT, `no product ${prodId}`, null);
     const page: ProductPage = {
       prodId,

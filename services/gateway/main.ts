@@ -1,9 +1,12 @@
+import type { Histogram } from 'prom-client';
 import { internalToken, loadConfig } from '../common/config.ts';
 import { listen, listenMetrics, onShutdown } from '../common/http.ts';
 import { createLogger } from '../common/logger.ts';
 import { createRegistry } from '../common/metrics.ts';
 import { decodeOrderMessage } from '../protocol/message.ts';
+import type { AdmissionScript } from '../protocol/metricNames.ts';
 import { createTransport } from '../queue/index.ts';
+import { MemoryAdmission, type AdmissionStore } from './admissionStore.ts';
 import { createGatewayApp } from './app.ts';
 import { connectionCap, createRateLimits, raiseDescriptorLimit, serverOptions, sweepRateLimits } from './limits.ts';
 import { createGatewayMetrics } from './metrics.ts';
@@ -11,6 +14,8 @@ import { OrderBook } from './orderBook.ts';
 import { OrderFeed } from './orderFeed.ts';
 import { OrderServiceClient } from './orderServiceClient.ts';
 import { QueuedJournal, type QueuedEntry } from './queuedJournal.ts';
+import { connectAdmissionRedis } from './redis/client.ts';
+import { RedisAdmission, ReleasingOrderBook, type ScriptTimer } from './redis/redisAdmission.ts';
 import { StockCache } from './stockCache.ts';
 
 const log = createLogger('gateway');
@@ -21,7 +26,34 @@ const SWEEP_MS = 2_000;
 
 const orders = new OrderServiceClient(config.ORDER_URL, internalToken(config));
 const stock = new StockCache();
-const book = new OrderBook(stock);
+const redis = config.ADMISSION_STORE === 'redis' ? await connectAdmissionRedis(config.REDIS_URL, log) : null;
+
+/**
+ * ADMISSION_STORE=redis: admission is shared by every gateway on the same Redis and REDIS_KEY_PREFIX
+ * (redis/redisAdmission.ts). The order book then keeps decided buyers only, and hands each feed
+ * page to the store, which releases the decided orders' units in Redis.
+ */
+function createAdmission(): { admission: AdmissionStore; book: OrderBook } {
+  if (!redis) {
+    const book = new OrderBook(stock);
+    return { admission: new MemoryAdmission(stock, book), book };
+  }
+  const book = new ReleasingOrderBook(stock);
+  const timers = new Map<AdmissionScript, Histogram.Internal<'script'>>();
+  const timeScript: ScriptTimer = (script, seconds) => {
+    let timer = timers.get(script);
+    if (!timer) {
+      timer = metrics.admissionScriptDuration.labels(script);
+      timers.set(script, timer);
+    }
+    timer.observe(seconds);
+  };
+  return { admission: new RedisAdmission(redis, config.REDIS_KEY_PREFIX, stock, book, timeScript, log), book };
+}
+const { admission, book } = createAdmission();
+// Its Redis scripts are timed into these (from the first load on, below); its gauges read the store.
+const registry = createRegistry();
+const metrics = createGatewayMetrics(registry, admission);
 const feed = new OrderFeed(orders, book, stock, log);
 
 /** The gateway cannot admit anything before it knows the catalogue: wait for the order service. */
@@ -72,22 +104,25 @@ async function queuedBefore(): Promise<{ entries: QueuedEntry[]; journal: Queued
   if (pruned > 0) log.info({ pruned }, 'dropped journalled orders older than QUEUED_JOURNAL_HOURS');
   return { entries: journal.all(), journal };
 }
-const { entries: queuedAtStart, journal } = await queuedBefore();
+/**
+ * With Redis admission nothing is restored nor journalled here: Redis keeps every queued order (its
+ * buyer's record and its held unit) across a gateway's restart, and any gateway answers it QUEUED.
+ */
+const { entries: queuedAtStart, journal } = redis ? { entries: [], journal: null } : await queuedBefore();
 for (const entry of queuedAtStart) book.restore(entry);
 // Every buyer who has an order, and the stock as of the same read, before the first request.
 await withOrderService(() => feed.catchUp());
+// The first gateway of a sale loads its admission stock into Redis from that read; later ones keep it.
+if (admission instanceof RedisAdmission) await admission.loadAll();
 log.info(
-  { restored: queuedAtStart.length, undecided: book.pendingCount, buyers: book.buyerCount },
+  { restored: queuedAtStart.length, undecided: admission.pendingCount, buyers: admission.buyerCount },
   'order book loaded: buyers with an order, and orders queued before this start not decided yet',
 );
 
-const registry = createRegistry();
-const metrics = createGatewayMetrics(registry, stock, book);
 const limits = createRateLimits(config);
 
 const app = createGatewayApp({
-  stock,
-  book,
+  admission,
   producer,
   orders,
   limits,
@@ -127,6 +162,7 @@ log.info(
   {
     url: `http://${config.HOST}:${config.GATEWAY_PORT}`,
     transport: transport.name,
+    admission: admission.name,
     orderService: config.ORDER_URL,
     metricsPort: config.GATEWAY_METRICS_PORT,
   },
@@ -140,4 +176,5 @@ onShutdown(log, async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await producer.close();
   journal?.close();
+  redis?.disconnect();
 });

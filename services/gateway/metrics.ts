@@ -1,10 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { LATENCY_BUCKETS } from '../common/metrics.ts';
 import { GatewayMetric, QueueMetric } from '../protocol/metricNames.ts';
-import type { OrderBook } from './orderBook.ts';
-import type { StockCache } from './stockCache.ts';
+import type { AdmissionStore } from './admissionStore.ts';
 
-export function createGatewayMetrics(registry: Registry, stock: StockCache, book: OrderBook) {
+export function createGatewayMetrics(registry: Registry, admission: AdmissionStore) {
   const registers = [registry];
   return {
     requests: new Counter({
@@ -38,7 +37,7 @@ export function createGatewayMetrics(registry: Registry, stock: StockCache, book
       labelNames: ['product'] as const,
       registers,
       collect() {
-        for (const product of stock.all()) this.set({ product: product.id }, product.remaining);
+        for (const product of admission.products()) this.set({ product: product.id }, product.remaining);
       },
     }),
     soldOut: new Gauge({
@@ -47,7 +46,7 @@ export function createGatewayMetrics(registry: Registry, stock: StockCache, book
       labelNames: ['product'] as const,
       registers,
       collect() {
-        for (const product of stock.all()) this.set({ product: product.id }, product.remaining <= 0 ? 1 : 0);
+        for (const product of admission.products()) this.set({ product: product.id }, product.remaining <= 0 ? 1 : 0);
       },
     }),
     ordersPending: new Gauge({
@@ -55,7 +54,7 @@ export function createGatewayMetrics(registry: Registry, stock: StockCache, book
       help: 'Orders queued by this gateway that the order service has not decided yet (a unit held for each)',
       registers,
       collect() {
-        this.set(book.pendingCount);
+        this.set(admission.pendingCount);
       },
     }),
     knownBuyers: new Gauge({
@@ -63,8 +62,21 @@ export function createGatewayMetrics(registry: Registry, stock: StockCache, book
       help: 'Buyers with an order (per product) that the gateway keeps in memory',
       registers,
       collect() {
-        this.set(book.buyerCount);
+        this.set(admission.buyerCount);
       },
+    }),
+    admissions: new Counter({
+      name: GatewayMetric.ADMISSIONS,
+      help: `Charges that reached the repeat and stock checks, by outcome and by who decided (local: no round trip; store: the ${admission.name} admission store)`,
+      labelNames: ['outcome', 'by'] as const,
+      registers,
+    }),
+    admissionScriptDuration: new Histogram({
+      name: GatewayMetric.ADMISSION_SCRIPT_DURATION,
+      help: 'Round trip of one admission script to Redis (ADMISSION_STORE=redis), by script',
+      labelNames: ['script'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
     }),
     rateLimited: new Counter({
       name: GatewayMetric.RATE_LIMITED,

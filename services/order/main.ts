@@ -3,7 +3,7 @@ import { addFallbackRoutes, addOpsRoutes, listen, listenMetrics, onShutdown } fr
 import { createLogger } from '../common/logger.ts';
 import { createRegistry } from '../common/metrics.ts';
 import { createTransport } from '../queue/index.ts';
-import { openOrderDatabase } from './store/database.ts';
+import { openOrderStore } from './store/database.ts';
 import { migrate } from './store/migrations.ts';
 import { DEMO_CATALOGUE } from '../protocol/catalogue.ts';
 import { readSeedFile, seedIfEmpty } from './store/seed.ts';
@@ -16,13 +16,13 @@ const log = createLogger('order-service');
 const config = loadConfig();
 const token = internalToken(config);
 
-const db = openOrderDatabase(config.DATA_DIR);
+const db = openOrderStore(config);
 await migrate(db);
 const seeded = await seedIfEmpty(db, config.SEED_FILE ? readSeedFile(config.SEED_FILE) : DEMO_CATALOGUE);
-const repository = new OrderRepository(db);
 
 const registry = createRegistry();
 const metrics = createOrderMetrics(registry);
+const repository = new OrderRepository(db, (reason) => metrics.batchRetries.inc({ reason }));
 const transport = await createTransport(config, log);
 const consumer = await transport.createConsumer({ maxBatch: config.CONSUMER_BATCH, lingerMs: config.CONSUMER_LINGER_MS });
 consumer.start(createOrderProcessor(repository, metrics, config.MAX_DELIVERY_ATTEMPTS, log));
@@ -52,7 +52,13 @@ addFallbackRoutes(app, log);
 const server = await listen(app, config.HOST, config.ORDER_PORT);
 const metricsServer = metricsPort === undefined ? undefined : await listenMetrics(registry, log, config.HOST, metricsPort);
 log.info(
-  { url: `http://${config.HOST}:${config.ORDER_PORT}`, transport: transport.name, dataDir: config.DATA_DIR, seeded, metricsPort },
+  {
+    url: `http://${config.HOST}:${config.ORDER_PORT}`,
+    transport: transport.name,
+    store: config.DATABASE_URL ? `postgres (schema ${config.DATABASE_SCHEMA})` : `sqlite in ${config.DATA_DIR}`,
+    seeded,
+    metricsPort,
+  },
   'order service listening',
 );
 

@@ -51,6 +51,12 @@ export function createOrderMetrics(registry: Registry) {
       OrderMetric.DUPLICATE_BUYERS,
       'Users holding more than one successful order of a product (invariant audit; must stay 0)',
     ),
+    batchRetries: new Counter({
+      name: OrderMetric.BATCH_RETRIES,
+      help: 'Batch transactions that lost a race with another writer (shared PostgreSQL) and were tried again',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     invariantChecks: new Counter({
       name: OrderMetric.INVARIANT_CHECKS,
       help: 'Invariant audits run',

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { OrderMessage } from '../protocol/message.ts';
 import type { Product } from '../protocol/api.ts';
+import { RetryReason } from '../protocol/metricNames.ts';
+import { isPostgres } from './store/database.ts';
 import { buyerKey, decideBatch, type BatchDecision, type OrderRow } from './rules.ts';
 
 export interface DeadLetter {
@@ -13,6 +15,8 @@ export interface DeadLetter {
 /** SQLite allows 32,766 bound variables; orders have 7 columns. */
 const INSERT_CHUNK = 500;
 const LOOKUP_CHUNK = 900;
+/** Products per stock UPDATE: 5 bound values each. */
+const STOCK_CHUNK = 500;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -20,26 +24,86 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-class StockConflictError extends Error {}
+/** Another writer changed what the batch read (stock taken, an order written): retry the batch. */
+class ConcurrentWriteError extends Error {
+  constructor(
+    message: string,
+    readonly reason: RetryReason,
+  ) {
+    super(message);
+  }
+}
+
+/** PostgreSQL's SQLSTATEs for "try again": another transaction won a race, nothing was written. */
+const RETRYABLE_SQLSTATES: Record<string, RetryReason> = {
+  '40001': RetryReason.SERIALIZATION,
+  '40P01': RetryReason.DEADLOCK,
+  '55P03': RetryReason.LOCK_NOT_AVAILABLE,
+};
+/** Attempts of one batch before its error goes to the queue (redelivery, then the split path). */
+const BATCH_ATTEMPTS = 8;
+const BACKOFF_BASE_MS = 5;
+const BACKOFF_MAX_MS = 200;
+
+function retryReasonOf(error: unknown): RetryReason | undefined {
+  if (error instanceof ConcurrentWriteError) return error.reason;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? RETRYABLE_SQLSTATES[code] : undefined;
+}
 
 export type FeedRow = OrderRow & { seq: number };
 
 /** All SQL of the order service. Every value is a bound parameter (knex builds placeholders). */
 export class OrderRepository {
-  constructor(private readonly db: Knex) {}
+  private readonly postgres: boolean;
+
+  /** `onRetry` hears of every batch attempt that lost a race and is tried again (a metric). */
+  constructor(
+    private readonly db: Knex,
+    private readonly onRetry: (reason: RetryReason) => void = () => {},
+  ) {
+    this.postgres = isPostgres(db);
+  }
 
   /**
-   * Decides and writes one batch in ONE transaction: reads the state the rules need, applies the
-   * pure rules, takes stock with a `stock >= n` guard, inserts the orders and dead letters.
-   * A guard that fails means another writer took stock meanwhile: the transaction rolls back and
-   * the batch is retried (nothing was written).
+   * Decides and writes one batch in ONE transaction (tryBatch). Several order services may share one
+   * PostgreSQL: a transaction that lost a race (stock guard, an order written meanwhile, serialization
+   * failure, deadlock, lock not available) wrote nothing and is tried again here with a bounded,
+   * jittered backoff, so a race never costs a delivery attempt nor reaches the dead-letter table.
    */
   async applyBatch(messages: readonly OrderMessage[], deadLetters: readonly DeadLetter[], now: number): Promise<BatchDecision> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.tryBatch(messages, deadLetters, now);
+      } catch (error) {
+        const reason = retryReasonOf(error);
+        if (reason === undefined || attempt >= BATCH_ATTEMPTS) throw error;
+        this.onRetry(reason);
+        const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+      }
+    }
+  }
+
+  /**
+   * One attempt: reads the state the rules need, applies the pure rules, takes stock with a
+   * `stock >= n` guard, inserts the orders and dead letters. The batch's product rows are locked
+   * first, FOR UPDATE in id order (a no-op on SQLite, which has one writer): concurrent batches on
+   * one PostgreSQL queue on a product instead of deciding from the same stock, and always take the
+   * locks in the same order, so they never deadlock. With the rows held, the orders read next include
+   * every order of those products committed before, so the guard and the conflict check below are
+   * only a safety net: if either fails, the transaction rolls back (nothing written) and is retried.
+   */
+  private async tryBatch(
+    messages: readonly OrderMessage[],
+    deadLetters: readonly DeadLetter[],
+    now: number,
+  ): Promise<BatchDecision> {
     return this.db.transaction(async (trx) => {
-      const productIds = [...new Set(messages.map((m) => m.body.prodId))];
+      const productIds = [...new Set(messages.map((m) => m.body.prodId))].sort();
       const products = new Map<string, { priceCents: number; stock: number }>();
       for (const ids of chunks(productIds, LOOKUP_CHUNK)) {
-        const rows = await trx('products').select('id', 'price_cents', 'stock').whereIn('id', ids);
+        const rows = await trx('products').select('id', 'price_cents', 'stock').whereIn('id', ids).orderBy('id').forUpdate();
         for (const row of rows) products.set(row.id, { priceCents: Number(row.price_cents), stock: Number(row.stock) });
       }
       // One look-up serves both idempotency checks: a redelivered message's row has the same user,
@@ -58,14 +122,31 @@ export class OrderRepository {
 
       const decision = decideBatch(messages, { products, knownOrderIds, successfulBuyers }, now);
 
-      for (const [prodId, units] of decision.stockTaken) {
+      // One guarded UPDATE for the batch's products (a round trip each would cost more on PostgreSQL).
+      for (const part of chunks([...decision.stockTaken], STOCK_CHUNK)) {
+        const units = `CASE id ${part.map(() => 'WHEN ? THEN CAST(? AS INTEGER)').join(' ')} END`;
+        const bindings = part.flat();
         const updated = await trx('products')
-          .where('id', prodId)
-          .andWhere('stock', '>=', units)
-          .update({ stock: trx.raw('stock - ?', [units]) });
-        if (updated !== 1) throw new StockConflictError(`stock of ${prodId} changed during the batch`);
+          .whereIn(
+            'id',
+            part.map(([prodId]) => prodId),
+          )
+          .andWhereRaw(`stock >= ${units}`, bindings)
+          .update({ stock: trx.raw(`stock - ${units}`, bindings) });
+        if (updated !== part.length)
+          throw new ConcurrentWriteError('the stock of a product changed during the batch', RetryReason.STOCK_CONFLICT);
       }
-      for (const part of chunks<OrderRow>(decision.orders, INSERT_CHUNK)) await trx('orders').insert(part);
+      // ON CONFLICT DO NOTHING: an order another writer committed meanwhile (a redelivery consumed
+      // twice) is not an error the database raises mid-transaction, but a row not inserted, and then
+      // the whole batch is rolled back and retried: the retry reads it as known.
+      for (const part of chunks<OrderRow>(decision.orders, INSERT_CHUNK)) {
+        const inserted = await trx('orders').insert(part).onConflict().ignore().returning('order_id');
+        if (inserted.length !== part.length)
+          throw new ConcurrentWriteError(
+            `${part.length - inserted.length} order(s) of the batch were already written`,
+            RetryReason.ORDER_CONFLICT,
+          );
+      }
       const letters = [
         ...deadLetters,
         ...decision.rejected.map((r) => ({
@@ -141,14 +222,18 @@ export class OrderRepository {
 
   /**
    * The orders written after `afterSeq`, in commit order, at most `limit`, and the catalogue as of
-   * the same read transaction (the order feed, protocol/api.ts). The sequence is SQLite's rowid: one
-   * writer appends the rows and none is ever deleted, so it only grows, in commit order.
+   * the same read transaction (the order feed, protocol/api.ts). On SQLite the sequence is its rowid:
+   * one writer appends the rows and none is ever deleted, so it only grows, in commit order. On
+   * PostgreSQL it is the `seq` column, drawn under the feed lock (migrations.ts 002), so it grows in
+   * commit order too; one REPEATABLE READ snapshot makes the orders and the stock the same read.
    */
   async feed(afterSeq: number, limit: number): Promise<{ products: Product[]; orders: FeedRow[]; more: boolean }> {
+    const seq = this.postgres ? 'seq' : 'rowid';
+    const options: Knex.TransactionConfig = this.postgres ? { isolationLevel: 'repeatable read', readOnly: true } : {};
     return this.db.transaction(async (trx) => {
       const orders: FeedRow[] = await trx('orders')
         .select(
-          trx.raw('rowid AS seq'),
+          trx.raw('?? AS seq', [seq]),
           'order_id',
           'user_phone',
           'prod_id',
@@ -157,12 +242,12 @@ export class OrderRepository {
           'enqueued_at',
           'consumed_at',
         )
-        .where('rowid', '>', afterSeq)
-        .orderBy('rowid')
+        .where(seq, '>', afterSeq)
+        .orderBy(seq)
         .limit(limit + 1);
       const products = await this.listProducts(trx);
       return { products, orders: orders.slice(0, limit), more: orders.length > limit };
-    });
+    }, options);
   }
 
   /** The user's order for a product: the SUCCESS one if any, else the latest. */
@@ -188,7 +273,7 @@ export class OrderRepository {
       this.db.raw("(SELECT count(*) FROM orders o WHERE o.prod_id = p.id AND o.status = 'SUCCESS') AS sold"),
       this.db.raw(
         `(SELECT count(*) FROM (SELECT 1 FROM orders o WHERE o.prod_id = p.id AND o.status = 'SUCCESS'
-               GROUP BY o.user_phone HAVING count(*) > 1)) AS duplicate_buyers`,
+               GROUP BY o.user_phone HAVING count(*) > 1) AS duplicated) AS duplicate_buyers`,
       ),
     );
     return rows.map((row) => ({

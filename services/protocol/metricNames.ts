@@ -23,6 +23,10 @@ export const GatewayMetric = {
   CONNECTIONS_REFUSED: 'seckill_gateway_connections_refused_total',
   /** Connections cut because their headers or whole request did not arrive in time (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS). */
   REQUEST_TIMEOUTS: 'seckill_gateway_request_timeouts_total',
+  /** Charges that passed the pure rules' other checks, by AdmissionOutcome and by whom it was decided (AdmissionDecider). */
+  ADMISSIONS: 'seckill_gateway_admissions_total',
+  /** Round trip of one admission script to Redis (ADMISSION_STORE=redis), by AdmissionScript. */
+  ADMISSION_SCRIPT_DURATION: 'seckill_gateway_admission_script_duration_seconds',
 } as const;
 
 /** Counted by the gateway when the queue engine confirmed a send: the producer side of the queue. */
@@ -43,6 +47,8 @@ export const OrderMetric = {
   STOCK_MISMATCH: 'seckill_order_stock_mismatch_units',
   DUPLICATE_BUYERS: 'seckill_order_duplicate_buyers',
   INVARIANT_CHECKS: 'seckill_order_invariant_checks_total',
+  /** Batch transactions that lost a race with another writer and were tried again, by `reason` (RetryReason). */
+  BATCH_RETRIES: 'seckill_order_batch_retries_total',
 } as const;
 
 /**
@@ -67,6 +73,34 @@ export type Route = (typeof Route)[keyof typeof Route];
 export const LimitScope = { USER: 'user', ADDRESS: 'ip' } as const;
 export type LimitScope = (typeof LimitScope)[keyof typeof LimitScope];
 
+/** The `outcome` label of GatewayMetric.ADMISSIONS. */
+export const AdmissionOutcome = {
+  QUEUED: 'queued',
+  REPEAT: 'repeat',
+  SOLD_OUT: 'sold_out',
+  /** The admission store (Redis) could not be asked: answered 503. */
+  UNAVAILABLE: 'unavailable',
+} as const;
+export type AdmissionOutcome = (typeof AdmissionOutcome)[keyof typeof AdmissionOutcome];
+
+/**
+ * The `by` label of GatewayMetric.ADMISSIONS: `local` = this process's memory answered with no round
+ * trip (a buyer known from the order feed, a product flagged sold out), `store` = the admission store's
+ * take (memory: the stock cache; redis: the TAKE script).
+ */
+export const AdmissionDecider = { LOCAL: 'local', STORE: 'store' } as const;
+export type AdmissionDecider = (typeof AdmissionDecider)[keyof typeof AdmissionDecider];
+
+/** The `script` label of GatewayMetric.ADMISSION_SCRIPT_DURATION (services/gateway/redis/scripts.ts). */
+export const AdmissionScript = {
+  TAKE: 'take',
+  GIVE_BACK: 'give_back',
+  RELEASE: 'release',
+  LOAD: 'load',
+  LOOKUP: 'lookup',
+} as const;
+export type AdmissionScript = (typeof AdmissionScript)[keyof typeof AdmissionScript];
+
 /** The `outcome` label of OrderMetric.CONSUMED. */
 export const ConsumeOutcome = {
   SUCCESS: 'success',
@@ -78,6 +112,16 @@ export const ConsumeOutcome = {
   DEAD_LETTER: 'dead_letter',
 } as const;
 export type ConsumeOutcome = (typeof ConsumeOutcome)[keyof typeof ConsumeOutcome];
+
+/** The `reason` label of OrderMetric.BATCH_RETRIES: the race a batch transaction lost (repository.ts). */
+export const RetryReason = {
+  STOCK_CONFLICT: 'stock_conflict',
+  ORDER_CONFLICT: 'order_conflict',
+  SERIALIZATION: 'serialization_failure',
+  DEADLOCK: 'deadlock',
+  LOCK_NOT_AVAILABLE: 'lock_not_available',
+} as const;
+export type RetryReason = (typeof RetryReason)[keyof typeof RetryReason];
 
 /** Outcomes that end a message's life (every one but a redelivery): consumed = enqueued when drained. */
 export const FINAL_CONSUME_OUTCOMES: readonly ConsumeOutcome[] = [

@@ -10,6 +10,8 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadConfig } from '../../services/common/config.ts';
+import { httpStatusOf, ResultCode } from '../../services/protocol/codes.ts';
+import { ScrapeJob } from '../../services/protocol/metricNames.ts';
 import { rocketmqConfigFromEnv } from '../../services/queue/rocketmq/config.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -74,6 +76,45 @@ const hostPort = (address: string) => {
   const url = new URL(address.includes('://') ? address : `grpc://${address}`);
   return { host: url.hostname, port: Number(url.port) };
 };
+
+/** A service's compose profiles; none means it starts with a plain `docker compose up`. */
+function profiles(name: string): string[] {
+  const p = service(name).profiles ?? [];
+  assert.ok(Array.isArray(p), `${name}: profiles is a list`);
+  return p.map(String);
+}
+
+function dependsOn(name: string): Record<string, string> {
+  const deps = service(name).depends_on ?? [];
+  if (Array.isArray(deps)) return Object.fromEntries(deps.map((dep) => [String(dep), 'service_started']));
+  assert.ok(isMap(deps), `${name}: depends_on`);
+  return Object.fromEntries(Object.entries(deps).map(([dep, spec]) => [dep, isMap(spec) ? String(spec.condition) : '']));
+}
+
+/** Every string anywhere under a value (commands, environment, x- fields...). */
+const strings = (value: Json | undefined): string[] =>
+  typeof value === 'string'
+    ? [value]
+    : Array.isArray(value)
+      ? value.flatMap(strings)
+      : isMap(value)
+        ? Object.values(value).flatMap(strings)
+        : [];
+
+/** Names of the variables a value requires (`${NAME:?message}` or `${NAME?message}`). */
+const requiredVariables = (value: Json | undefined) =>
+  new Set(strings(value).flatMap((text) => [...text.matchAll(/\$\{(\w+):?\?/g)].map((m) => m[1]!)));
+
+/** Compose's interpolation, with `values` as the shell's environment (`${X:?}` unset fails, as compose does). */
+function interpolate(text: string, values: Record<string, string>): string {
+  return text.replace(/\$\{(\w+)(?:(:?[-?])([^}]*))?\}/g, (_all, name: string, op: string | undefined, arg: string) => {
+    const value = values[name];
+    const empty = value === undefined || (op?.startsWith(':') === true && value === '');
+    if (op?.endsWith('?') && empty) assert.fail(`compose would stop: ${name} is required (${arg})`);
+    if (op?.endsWith('-') && empty) return arg;
+    return value ?? '';
+  });
+}
 
 const defaults = loadConfig({});
 const rocketmqDefaults = rocketmqConfigFromEnv({});
@@ -210,5 +251,258 @@ describe('docker-compose.yml matches the code defaults', () => {
     assert.ok(volumes.some((v) => v.startsWith('./dashboards:/var/lib/grafana/dashboards')));
     const datasource = path.join(ROOT, 'dashboards/provisioning/datasources/prometheus.yml');
     if (existsSync(datasource)) assert.match(readFileSync(datasource, 'utf8'), /url:\s*http:\/\/prometheus:9090/);
+  });
+});
+
+/** The services of the scaled profile (docker-compose.yml's header). */
+const SCALED = ['redis', 'postgres', 'rocketmq-init-scaled', 'order-scaled', 'gateway-scaled', 'nginx'];
+/** What a plain `docker compose up` starts, as before the scaled profile existed. */
+const DEFAULT = ['namesrv', 'broker', 'proxy', 'rocketmq-init', 'order', 'gateway', 'prometheus', 'grafana'];
+/** A shell environment for the interpolations: the variables the header tells the user to set. */
+const SHELL = { INTERNAL_TOKEN: 'a'.repeat(64), POSTGRES_PASSWORD: '0123456789abcdef0123456789abcdef' };
+const nginxConf = read('infra/nginx/nginx.conf');
+
+/** The interpolated environment of a service, as its container gets it. */
+const containerEnv = (name: string) => Object.fromEntries(Object.entries(env(name)).map(([k, v]) => [k, interpolate(v, SHELL)]));
+
+describe('docker-compose.yml: the scaled profile leaves the plain `docker compose up` as it was', () => {
+  test('the services without a profile are the same eight, and none of them needs a profiled one', () => {
+    const unprofiled = Object.keys(services).filter((name) => profiles(name).length === 0);
+    assert.deepEqual(unprofiled.sort(), [...DEFAULT].sort());
+    for (const name of DEFAULT) {
+      for (const dep of Object.keys(dependsOn(name)))
+        assert.deepEqual(profiles(dep), [], `${name} depends on ${dep}, which always starts`);
+    }
+  });
+
+  test('every scaled service is in the `scaled` profile, and only there', () => {
+    for (const name of SCALED) assert.deepEqual(profiles(name), ['scaled'], name);
+    const profiled = Object.keys(services).filter((name) => profiles(name).length > 0);
+    assert.deepEqual(profiled.sort(), [...SCALED].sort());
+  });
+
+  test('no variable is required (`${X:?}`) that the plain `up` does not already require', () => {
+    // Compose interpolates every service (and x- field) before it applies profiles: a required
+    // variable of the scaled profile alone would stop the plain `docker compose up` too.
+    const byDefault = requiredVariables(DEFAULT.map((name) => service(name)));
+    assert.deepEqual(
+      [...requiredVariables(compose)].filter((name) => !byDefault.has(name)),
+      [],
+    );
+    assert.deepEqual([...byDefault], ['INTERNAL_TOKEN']);
+    // And the plain `up` interpolates with INTERNAL_TOKEN alone, as documented.
+    for (const text of strings(compose)) interpolate(text, { INTERNAL_TOKEN: SHELL.INTERNAL_TOKEN });
+  });
+
+  test('the scaled services take their own topic and consumer group, apart from the single order service', () => {
+    const init = env('rocketmq-init-scaled');
+    assert.notEqual(init.ROCKETMQ_TOPIC, env('rocketmq-init').ROCKETMQ_TOPIC, 'topic');
+    assert.notEqual(init.ROCKETMQ_GROUP, env('rocketmq-init').ROCKETMQ_GROUP, 'group');
+    assert.equal(init.NAMESRV_ADDR, env('rocketmq-init').NAMESRV_ADDR);
+    assert.deepEqual(service('rocketmq-init-scaled').command, service('rocketmq-init').command, 'the same init script');
+    assert.deepEqual(service('rocketmq-init-scaled').volumes, service('rocketmq-init').volumes);
+    for (const name of ['order-scaled', 'gateway-scaled'])
+      assert.equal(env(name).ROCKETMQ_TOPIC, init.ROCKETMQ_TOPIC, `${name}: topic`);
+    assert.equal(env('order-scaled').ROCKETMQ_GROUP, init.ROCKETMQ_GROUP, 'every order-scaled replica in one group');
+  });
+});
+
+describe('docker-compose.yml: the scaled profile', () => {
+  test('redis, postgres and nginx are pinned official images (nginx new enough for `server ... resolve`)', () => {
+    assert.match(String(service('redis').image), /^redis:7\.2\.\d+-alpine$/);
+    assert.match(String(service('postgres').image), /^postgres:15\.\d+-alpine$/);
+    const nginx = /^nginx:(\d+)\.(\d+)\.(\d+)-alpine$/.exec(String(service('nginx').image));
+    assert.ok(nginx, `nginx image ${String(service('nginx').image)}`);
+    const [major, minor, patch] = nginx.slice(1).map(Number) as [number, number, number];
+    assert.ok(major > 1 || minor > 27 || (minor === 27 && patch >= 3), 'open-source nginx resolves upstream servers from 1.27.3');
+  });
+
+  test('redis: no persistence, a healthcheck, and the scaled gateways reach it by service name and port', () => {
+    const command = (service('redis').command as Json[]).map(String);
+    const flag = (name: string) => command[command.indexOf(name) + 1];
+    assert.equal(flag('--save'), '', 'no RDB snapshots');
+    assert.equal(flag('--appendonly'), 'no', 'no AOF');
+    const healthcheck = service('redis').healthcheck;
+    assert.ok(isMap(healthcheck) && strings(healthcheck.test).includes('ping'));
+    const url = new URL(env('gateway-scaled').REDIS_URL ?? '');
+    assert.equal(url.protocol, 'redis:');
+    assert.equal(url.hostname, 'redis');
+    assert.equal(url.port, flag('--port'));
+    assert.equal(url.port, new URL(defaults.REDIS_URL).port, "Redis's port is the one the code defaults to");
+  });
+
+  test('postgres: the password comes from the shell, never from the file; pg_isready over TCP as its user and database', () => {
+    const e = env('postgres');
+    assert.match(e.POSTGRES_PASSWORD ?? '', /^\$\{POSTGRES_PASSWORD(:?-)?\}$/, 'no password written in the file');
+    assert.ok(e.POSTGRES_USER && e.POSTGRES_DB);
+    const healthcheck = service('postgres').healthcheck;
+    assert.ok(isMap(healthcheck));
+    const test = strings(healthcheck.test);
+    const flag = (name: string) => test[test.indexOf(name) + 1];
+    assert.ok(test.includes('pg_isready'));
+    assert.equal(flag('-U'), e.POSTGRES_USER);
+    assert.equal(flag('-d'), e.POSTGRES_DB);
+    assert.equal(flag('-h'), '127.0.0.1', 'over TCP: the init-time server listens on the socket only');
+  });
+
+  test('order-scaled: 2 replicas, DATABASE_URL names the postgres service, its port, user, password and database', () => {
+    const order = service('order-scaled');
+    assert.ok(isMap(order.deploy) && order.deploy.replicas === 2);
+    assert.equal(order.ports, undefined, 'replicas publish no port');
+    const e = env('order-scaled');
+    const postgres = env('postgres');
+    const url = new URL(e.DATABASE_URL ?? '');
+    assert.match(url.protocol, /^postgres(ql)?:$/);
+    assert.equal(url.hostname, 'postgres');
+    assert.equal(url.port, '5432');
+    assert.equal(decodeURIComponent(url.username), postgres.POSTGRES_USER);
+    assert.equal(decodeURIComponent(url.password), postgres.POSTGRES_PASSWORD, 'the same interpolation as the postgres service');
+    assert.equal(url.pathname, `/${postgres.POSTGRES_DB}`);
+    assert.deepEqual(dependsOn('order-scaled'), {
+      'rocketmq-init-scaled': 'service_completed_successfully',
+      postgres: 'service_healthy',
+    });
+    assert.equal(
+      e.QUEUE_TRANSPORT,
+      'rocketmq',
+      'several order services share one RocketMQ consumer group, not the embedded queue',
+    );
+    assert.equal(Number(e.ORDER_PORT), defaults.ORDER_PORT);
+    assert.equal(e.HOST, '0.0.0.0');
+  });
+
+  test('gateway-scaled: 3 replicas behind nginx, admission in Redis, any order service, address limits moved to nginx', () => {
+    const gateway = service('gateway-scaled');
+    assert.ok(isMap(gateway.deploy) && gateway.deploy.replicas === 3);
+    assert.equal(gateway.ports, undefined, 'replicas publish no port: nginx is the way in');
+    const e = env('gateway-scaled');
+    assert.equal(e.ADMISSION_STORE, 'redis');
+    assert.equal(e.ORDER_URL, `http://order-scaled:${env('order-scaled').ORDER_PORT}`);
+    assert.equal(e.RATE_LIMIT_PER_IP, '0');
+    assert.equal(e.QUERY_RATE_LIMIT_PER_IP, '0');
+    assert.equal(Number(e.GATEWAY_PORT), defaults.GATEWAY_PORT);
+    assert.equal(e.HOST, '0.0.0.0');
+    assert.equal(e.QUEUE_TRANSPORT, 'rocketmq');
+    assert.deepEqual(dependsOn('gateway-scaled'), {
+      'rocketmq-init-scaled': 'service_completed_successfully',
+      redis: 'service_healthy',
+      'order-scaled': 'service_started',
+    });
+    for (const name of ['gateway-scaled', 'order-scaled']) {
+      assert.equal(env(name).INTERNAL_TOKEN, env('gateway').INTERNAL_TOKEN, `${name}: the same INTERNAL_TOKEN`);
+      assert.equal(env(name).ROCKETMQ_ENDPOINTS, env(name.split('-')[0]!).ROCKETMQ_ENDPOINTS);
+      assert.equal(env(name).ROCKETMQ_METRICS_URL, env(name.split('-')[0]!).ROCKETMQ_METRICS_URL);
+      assert.deepEqual(service(name).build, service('gateway').build, `${name}: built from this repo`);
+    }
+  });
+
+  test('the services own config parsers accept the scaled settings as the containers get them', () => {
+    const gateway = loadConfig(containerEnv('gateway-scaled'));
+    assert.equal(gateway.ADMISSION_STORE, 'redis');
+    assert.equal(gateway.REDIS_URL, 'redis://redis:6379');
+    assert.equal(gateway.RATE_LIMIT_PER_IP, 0);
+    assert.equal(gateway.QUERY_RATE_LIMIT_PER_IP, 0);
+    const order = loadConfig(containerEnv('order-scaled'));
+    assert.equal(order.DATABASE_URL, `postgres://seckill:${SHELL.POSTGRES_PASSWORD}@postgres:5432/seckill`);
+    assert.equal(order.DATABASE_SCHEMA, defaults.DATABASE_SCHEMA);
+    for (const name of ['gateway-scaled', 'order-scaled']) {
+      const rocketmq = rocketmqConfigFromEnv(containerEnv(name));
+      assert.equal(rocketmq.topic, env('rocketmq-init-scaled').ROCKETMQ_TOPIC);
+    }
+    assert.equal(rocketmqConfigFromEnv(containerEnv('order-scaled')).group, env('rocketmq-init-scaled').ROCKETMQ_GROUP);
+  });
+
+  test('nginx: published on 127.0.0.1, spreads over gateway-scaled at GATEWAY_PORT, re-resolving through Docker DNS', () => {
+    const listen = /^\s*listen\s+(\d+);/m.exec(nginxConf);
+    assert.ok(listen, 'nginx.conf listens on a port');
+    const published = ports('nginx');
+    assert.equal(published.length, 1);
+    assert.equal(published[0]![1], Number(listen[1]), 'the published port is the one nginx listens on');
+    assert.ok(!ports('gateway').some(([host]) => host === published[0]![0]), 'not the single gateway port');
+    assert.ok((service('nginx').volumes as Json[]).map(String).includes('./infra/nginx/nginx.conf:/etc/nginx/nginx.conf:ro'));
+
+    const upstream = /upstream\s+(\w+)\s*\{([^}]*)\}/.exec(nginxConf);
+    assert.ok(upstream, 'an upstream block');
+    const servers = [...upstream[2]!.matchAll(/^\s*server\s+([^\s;]+)([^;]*);/gm)];
+    assert.deepEqual(
+      servers.map((m) => [m[1], m[2]!.trim()]),
+      [[`gateway-scaled:${env('gateway-scaled').GATEWAY_PORT}`, 'resolve']],
+    );
+    assert.match(upstream[2]!, /^\s*zone\s+\w+\s+\w+;/m, '`resolve` needs a shared-memory zone');
+    assert.match(upstream[2]!, /^\s*keepalive\s+\d+;/m);
+    assert.match(nginxConf, /^\s*resolver\s+127\.0\.0\.11\b/m, "Docker's embedded DNS");
+    // keepalive to the upstream needs HTTP/1.1 without `Connection: close`.
+    assert.match(nginxConf, /^\s*proxy_http_version\s+1\.1;/m);
+    assert.match(nginxConf, /^\s*proxy_set_header\s+Connection\s+"";/m);
+    const passes = [...nginxConf.matchAll(/proxy_pass\s+([^;]+);/g)].map((m) => m[1]);
+    assert.ok(
+      passes.length > 0 && passes.every((target) => target === `http://${upstream[1]}`),
+      'every proxy_pass goes to the upstream',
+    );
+    // A cheap syntax check (nginx itself is not run here): braces balance, directives end with `;`.
+    const code = nginxConf.replace(/#.*$/gm, '').replace(/'[^']*'/g, "''");
+    assert.equal([...code.matchAll(/\{/g)].length, [...code.matchAll(/\}/g)].length);
+    for (const line of code
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean))
+      assert.match(line, /[;{}]$/, line);
+  });
+
+  test("nginx limits each client address at the gateway's own default rates, refusing with the gateway's envelope", () => {
+    const zones = Object.fromEntries(
+      [...nginxConf.matchAll(/limit_req_zone\s+\$binary_remote_addr\s+zone=(\w+):\w+\s+rate=(\d+)r\/s;/g)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
+    const limited = Object.fromEntries(
+      [...nginxConf.matchAll(/location\s+=\s+(\S+)\s*\{([^}]*)\}/g)].flatMap((m) => {
+        const limit = /limit_req\s+zone=(\w+)\s+burst=(\d+)/.exec(m[2]!);
+        return limit ? [[m[1], { rate: zones[limit[1]!], burst: Number(limit[2]) }]] : [];
+      }),
+    );
+    assert.deepEqual(limited, {
+      '/api/charge.do': { rate: defaults.RATE_LIMIT_PER_IP, burst: 2 * defaults.RATE_LIMIT_PER_IP },
+      '/api/query.do': { rate: defaults.QUERY_RATE_LIMIT_PER_IP, burst: 2 * defaults.QUERY_RATE_LIMIT_PER_IP },
+      '/api/product.do': { rate: defaults.QUERY_RATE_LIMIT_PER_IP, burst: 2 * defaults.QUERY_RATE_LIMIT_PER_IP },
+    });
+    assert.equal(new Set(Object.keys(zones)).size, 3, 'product.do has a budget of its own, as on the gateway');
+    assert.match(nginxConf, /^\s*limit_req_status\s+429;/m);
+    const returns = [...nginxConf.matchAll(/return\s+(\d+)\s+'([^']*)';/g)].map((m) => ({
+      status: Number(m[1]),
+      body: JSON.parse(m[2]!) as unknown,
+    }));
+    assert.ok(returns.length > 0);
+    for (const { status, body } of returns) {
+      assert.ok(isMap(body) && typeof body.msg === 'string' && body.data === null, `an envelope: ${JSON.stringify(body)}`);
+      assert.ok(Object.values(ResultCode).includes(body.code as ResultCode), `a known code: ${String(body.code)}`);
+      assert.equal(httpStatusOf[body.code as ResultCode], status, `${String(body.code)} answers ${status}`);
+    }
+    assert.ok(returns.some(({ body }) => isMap(body) && body.code === ResultCode.RATE_LIMITED));
+  });
+
+  test('Prometheus finds every replica of every scaled service that serves /metrics, under the jobs the dashboards know', () => {
+    const config: unknown = parse(read('infra/prometheus/prometheus.docker.yml'));
+    assert.ok(isMap(config) && Array.isArray(config.scrape_configs));
+    const discovered = config.scrape_configs.flatMap((job) =>
+      isMap(job) && Array.isArray(job.dns_sd_configs)
+        ? job.dns_sd_configs.flatMap((sd) =>
+            isMap(sd) && Array.isArray(sd.names)
+              ? sd.names.map((n) => ({ job: job.job_name, name: String(n), type: sd.type, port: sd.port }))
+              : [],
+          )
+        : [],
+    );
+    assert.deepEqual(discovered, [
+      { job: ScrapeJob.GATEWAY, name: 'gateway-scaled', type: 'A', port: Number(env('gateway-scaled').GATEWAY_PORT) },
+      { job: ScrapeJob.ORDER, name: 'order-scaled', type: 'A', port: Number(env('order-scaled').ORDER_PORT) },
+    ]);
+    // Every scaled service built from this repo (the ones with /metrics) is discovered.
+    const built = SCALED.filter((name) => service(name).build !== undefined);
+    assert.deepEqual(built.sort(), discovered.map((d) => d.name).sort());
+    // ...on the port where /metrics is served: no separate metrics port is set on them.
+    for (const name of built)
+      for (const key of ['GATEWAY_METRICS_PORT', 'ORDER_METRICS_PORT']) assert.equal(env(name)[key], undefined);
   });
 });

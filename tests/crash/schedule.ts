@@ -4,17 +4,7 @@
  * answers with the faults still depends on the machine's timing.
  */
 
-/** mulberry32: a small, well-mixed 32-bit generator, so a seed is all it takes to replay a schedule. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../../loadtest/random.ts';
 
 export type FaultKind = 'order-sigkill' | 'order-sigstop' | 'gateway-sigkill';
 

@@ -4,18 +4,13 @@
  * so nothing is normalised by an HTTP client on the way.
  */
 
-/** mulberry32: small, fast, and the same sequence on every machine for a given seed. */
+import { random } from '../../loadtest/random.ts';
+
+/** Seeded draws (loadtest/random.ts): the same sequence on every machine for a given seed. */
 export class Rng {
-  private state: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = random(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

@@ -10,11 +10,12 @@ import { parseRunResult } from '../../loadtest/record/schema.ts';
 import { UsageError } from '../../loadtest/verdict/thresholds.ts';
 import { runCli } from './standIn.ts';
 
-test('fault specs: ACTION:TARGET@AT[+FOR], each bad one named with why', () => {
+test('fault specs: ACTION:TARGET[#N]@AT[+FOR], each bad one named with why', () => {
   assert.deepEqual(parseFault('kill:order@1s+1s'), {
     text: 'kill:order@1s+1s',
     action: 'kill',
     target: 'order',
+    instance: 1,
     atMs: 1000,
     forMs: 1000,
   });
@@ -22,16 +23,19 @@ test('fault specs: ACTION:TARGET@AT[+FOR], each bad one named with why', () => {
     text: 'kill:gateway@500ms',
     action: 'kill',
     target: 'gateway',
+    instance: 1,
     atMs: 500,
     forMs: 0,
   });
   assert.equal(parseFault('pause:order@2s+3s').forMs, 3000);
   assert.equal(parseFault('restart:gateway@1m').atMs, 60_000);
+  assert.equal(parseFault('pause:gateway#2@3s+1s').instance, 2);
   const bad: [string, RegExp][] = [
     ['kill:order', /malformed/],
     ['explode:order@1s', /unknown action "explode"/],
-    ['kill:broker@1s', /unknown target "broker" \(order, gateway\)/],
+    ['kill:database@1s', /unknown target "database" \(order, gateway, redis, broker\)/],
     ['kill:order@soon', /AT "soon" is not a duration/],
+    ['kill:gateway#0@1s', /processes count from #1/],
     ['kill:order@1s+long', /FOR "long" is not a duration/],
     ['pause:order@1s', /pause needs \+FOR/],
     ['restart:order@1s+2s', /restart is graceful and takes no \+FOR/],
@@ -53,6 +57,10 @@ test('fault specs: ACTION:TARGET@AT[+FOR], each bad one named with why', () => {
   );
   assert.throws(() => parseArgs(['--fault', 'kill:order@1s', '--driver', 'k6']), /--fault/);
   assert.throws(() => parseArgs(['--fault', 'kill:order']), /--fault 'kill:order': malformed/);
+  // A redis or broker fault breaks what the run starts for itself: only with the part it uses.
+  assert.throws(() => parseArgs(['--fault', 'kill:redis@1s+1s']), /add --admission redis/);
+  assert.throws(() => parseArgs(['--fault', 'kill:broker@1s+1s']), /add --transport rocketmq/);
+  assert.doesNotThrow(() => parseArgs(['--fault', 'kill:redis@1s+1s', '--admission', 'redis']));
 });
 
 test(

@@ -69,7 +69,7 @@ test('options: defaults, durations, clear errors', () => {
   );
   assert.throws(
     () => parseArgs(['--target', 'localhost']),
-    /--target: expected a URL such as http:\/\/127\.0\.0\.1:8070, got 'localhost'/,
+    /--target: expected a URL such as http:\/\/127\.0\.0\.1:8070, or several comma-separated, got 'localhost'/,
   );
   assert.throws(() => parseArgs(['--rps']), /--rps: expected a number of requests\/s .*, got nothing/);
   assert.throws(() => parseArgs(['--ramp', '10s', '--duration', '5s']), /--ramp must not exceed --duration/);

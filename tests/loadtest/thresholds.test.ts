@@ -88,7 +88,7 @@ test('malformed expressions are usage errors naming them', () => {
     ['latency:p(101)<5', /percentile must be a number in \(0, 100\]/],
     [
       'latency{outcome:acepted}:p(99)<5',
-      /outcome must be one of accepted, sold_out, repeat, rejected, unclassified, error, got "acepted"/,
+      /outcome must be one of accepted, sold_out, repeat, rejected, unclassified, error, page_view, order_query, got "acepted"/,
     ],
     ['latency{status:200}:p(99)<5', /latency has no tag "status" \(tags: outcome\)/],
     ['latncy:p(99)<5', /unknown metric "latncy"/],

@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { encodeHistogram, mergeHistograms, summarize } from '../../stats.ts';
 import { tallyOutcomes } from '../outcomes.ts';
 import type { StartMessage, StopMessage, WorkerInput, WorkerMessage } from './worker.ts';
-import { plannedRequests, warmupSchedule } from '../schedule.ts';
-import type { Driver, DriverConfig, DriverResult, DriverSinks } from '../types.ts';
+import { dueBy, plannedRequests, segmentsOf, warmupSchedule, type Schedule } from '../schedule.ts';
+import type { Driver, DriverConfig, DriverResult, DriverSinks, PhaseCount } from '../types.ts';
 
 /** Schedule slip (p99) beyond which the generator, not the system, set the pace. */
 const MAX_SLIP_P99_MS = 5;
@@ -26,6 +26,24 @@ const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))
 )}, ${JSON.stringify(import.meta.url)}))`;
 
 type Done = Extract<WorkerMessage, { type: 'done' }>;
+
+/** A scenario's phases: requests planned from the schedule, sent and answered as the threads counted them. */
+function phaseCounts(schedule: Schedule, reports: readonly Pick<Done['measure'], 'scenarioPhases'>[]): PhaseCount[] {
+  const ends: number[] = [];
+  let t = 0;
+  for (const seg of segmentsOf(schedule)) {
+    t += seg.durationMs;
+    ends[seg.phase] = t;
+  }
+  let before = 0;
+  return ends.map((end, k) => {
+    const planned = dueBy(schedule, end) - before;
+    before += planned;
+    const counts = reports.map((r) => r.scenarioPhases[k]).filter((c) => c !== undefined && c !== null);
+    const sum = (key: 'sent' | 'answered' | 'failed') => counts.reduce((n, c) => n + c[key], 0);
+    return { planned, sent: sum('sent'), answered: sum('answered'), failed: sum('failed') };
+  });
+}
 
 /** The paced open-model driver: `config.workers` threads share one schedule (see worker.ts). */
 export async function runPaced(config: DriverConfig, sinks: DriverSinks, signal?: AbortSignal): Promise<DriverResult> {
@@ -132,6 +150,14 @@ export async function runPaced(config: DriverConfig, sinks: DriverSinks, signal?
             }
           : null,
       checks: [],
+      ...(config.schedule.segments
+        ? {
+            phases: phaseCounts(
+              config.schedule,
+              dones.map((d) => d.measure),
+            ),
+          }
+        : {}),
     };
   } finally {
     clearTimeout(timer);

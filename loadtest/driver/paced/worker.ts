@@ -9,17 +9,22 @@
  * the warm-up workload, from startAt) and then the measured phase (from startAt + warm-up length).
  * Warm-up answers are tagged `warmup` and kept apart by the parent; its latency has its own
  * histogram. The measured phase starts on time even while warm-up requests are still in flight.
+ *
+ * A scenario's schedule changes rate from phase to phase; a request's due time comes from the same
+ * schedule whatever its phase, so latency stays CO-corrected across a step. Each request goes where
+ * its kind says (charge, query, product page), as the target profile speaks it, and is counted in the
+ * scenario phase it was due in.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type * as hdr from 'hdr-histogram-js';
 import { encodeHistogram, newHistogram, recordMs } from '../../stats.ts';
-import { failureOf, Outcome, readChargeAnswer, type ReadAnswer } from '../answers.ts';
+import { AnswerReader, failureOf, Outcome, OUR_ANSWERS, type ReadAnswer } from '../answers.ts';
 import { OutcomeRecorder, type OutcomeReport } from '../outcomes.ts';
-import { dueBy, intendedAt, plannedRequests, warmupSchedule, type Schedule } from '../schedule.ts';
-import type { ChargeAnswer, DriverConfig, Phase } from '../types.ts';
-import { formBody, requestAt, type Workload } from '../workload.ts';
+import { dueBy, intendedAt, phaseAt, plannedRequests, warmupSchedule, type Schedule } from '../schedule.ts';
+import type { ChargeAnswer, DriverConfig, Phase, PhaseCount } from '../types.ts';
+import { endpointOf, formBody, requestAt, type ChargeRequest, type Endpoint, type Workload } from '../workload.ts';
 
 export interface WorkerInput {
   config: DriverConfig;
@@ -46,6 +51,8 @@ interface PhaseReport extends OutcomeReport {
   sent: number;
   statusCodes: Record<string, number>;
   lastAnswerAt: number;
+  /** By scenario phase (the phase each request was due in); planned counts are the parent's. */
+  scenarioPhases: Omit<PhaseCount, 'planned'>[];
 }
 
 export type WorkerMessage =
@@ -55,8 +62,9 @@ export type WorkerMessage =
 
 const FLUSH_MS = 100;
 
+/** Keep-alive sockets per gateway of this thread: --connections in all, over threads and gateways. */
 function connectionsOf(config: DriverConfig): number {
-  return Math.max(1, Math.ceil(config.connections / config.workers));
+  return Math.max(1, Math.ceil(config.connections / config.workers / (config.targets?.length ?? 1)));
 }
 
 interface PhaseState {
@@ -74,6 +82,7 @@ interface PhaseState {
   statusCodes: Record<string, number>;
   sent: number;
   lastAnswerAt: number;
+  scenarioPhases: Omit<PhaseCount, 'planned'>[];
 }
 
 function newPhase(phase: Phase, schedule: Schedule, workload: Workload, t0: number, workerIndex: number): PhaseState {
@@ -91,6 +100,7 @@ function newPhase(phase: Phase, schedule: Schedule, workload: Workload, t0: numb
     statusCodes: {},
     sent: 0,
     lastAnswerAt: 0,
+    scenarioPhases: [],
   };
 }
 
@@ -100,11 +110,41 @@ const report = (p: PhaseState): PhaseReport => ({
   sent: p.sent,
   statusCodes: p.statusCodes,
   lastAnswerAt: p.lastAnswerAt,
+  scenarioPhases: p.scenarioPhases,
 });
+
+/** How one request goes on the wire, by the target profile: method, URL, and the form as body (POST) or query (GET). */
+function wireOf(target: string, answers: AnswerReader) {
+  const { endpoints, fields } = answers.profile;
+  const urls: Partial<Record<Endpoint, URL>> = {};
+  for (const e of ['charge', 'query', 'product'] as const) {
+    const ep = endpoints[e];
+    if (ep) urls[e] = new URL(ep.path, target);
+  }
+  return (r: ChargeRequest, endpoint: Endpoint): { method: string; url: URL; body: string | null } => {
+    const ep = endpoints[endpoint];
+    const base = urls[endpoint];
+    // A profile without a product page never gets here: options refuses such a scenario.
+    if (!ep || !base) throw new Error(`the target profile has no ${endpoint} endpoint`);
+    // The query and product endpoints are GET (the profile's schema); a charge may be either.
+    const form =
+      endpoint === 'charge'
+        ? formBody(r, fields)
+        : endpoint === 'query'
+          ? `${fields.phone}=${r.phone}&${fields.product}=${r.prodId}`
+          : `${fields.product}=${r.prodId}`;
+    if (ep.method === 'POST') return { method: 'POST', url: base, body: form };
+    const url = new URL(base);
+    url.search = form;
+    return { method: 'GET', url, body: null };
+  };
+}
 
 /** Starts the thread's schedule; returns what StopMessage does. */
 function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: http.Agent, startAt: number): () => void {
-  const url = new URL('/api/charge.do', config.target);
+  const answers = config.profile ? new AnswerReader(config.profile) : OUR_ANSWERS;
+  // One wire per gateway; request i goes to gateway i mod N (a buyer's repeat may reach another one).
+  const wires = (config.targets ?? [config.target]).map((t) => wireOf(t, answers));
   // performance.now() is monotonic; map the shared epoch start onto it once.
   const start = performance.now() + (startAt - Date.now());
   const warmSchedule = warmupSchedule(config);
@@ -143,12 +183,16 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
     } satisfies WorkerMessage);
   };
 
-  const send = (p: PhaseState, i: number, due: number) => {
+  const send = (p: PhaseState, i: number, due: number, dueMs: number) => {
     const charge = requestAt(p.workload, i);
-    const body = formBody(charge);
+    const endpoint = endpointOf(charge.kind);
+    const { method, url, body } = wires[i % wires.length]!(charge, endpoint);
     recordMs(p.slip, performance.now() - due);
     p.inflight += 1;
     p.sent += 1;
+    const scenarioPhase = phaseAt(p.schedule, dueMs);
+    const counts = (p.scenarioPhases[scenarioPhase] ??= { sent: 0, answered: 0, failed: 0 });
+    counts.sent += 1;
     let settled = false;
     const settle = (status: number, answer: ReadAnswer, ms: number | null) => {
       if (settled) return;
@@ -159,10 +203,13 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
       if (status > 0) p.statusCodes[status] = (p.statusCodes[status] ?? 0) + 1;
       const { code, orderId, outcome, failure, rawCode } = answer;
       p.outcomes.record(outcome, ms, failure);
+      if (failure) counts.failed += 1;
+      else counts.answered += 1;
       p.pending.push({
         index: i,
         phone: charge.phone,
         prodId: charge.prodId,
+        kind: charge.kind,
         status,
         code,
         orderId,
@@ -179,9 +226,10 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
     const fail = (error: unknown) =>
       settle(0, { code: 0, orderId: null, outcome: Outcome.ERROR, failure: failureOf(error), rawCode: null }, null);
     const req = http.request(url, {
-      method: 'POST',
+      method,
       agent,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      headers:
+        body === null ? {} : { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
       timeout: config.timeoutMs,
     });
     req.on('response', (res) => {
@@ -191,19 +239,20 @@ function run({ config, workerIndex }: WorkerInput, port: MessagePort, agent: htt
       res.on('error', fail);
       res.on('end', () => {
         // A non-envelope answer did arrive: its time is kept, under `error`, apart from the answered ones.
-        settle(res.statusCode ?? 0, readChargeAnswer(text), performance.now() - due);
+        settle(res.statusCode ?? 0, answers.read(text, endpoint, charge), performance.now() - due);
       });
     });
     req.on('timeout', () => req.destroy(timedOut()));
     req.on('error', fail);
     live.set(req, fail);
-    req.end(body);
+    req.end(body ?? undefined);
   };
 
   const tick = (p: PhaseState) => {
     const due = dueBy(p.schedule, performance.now() - p.t0);
     while (p.next < Math.min(due, p.planned)) {
-      send(p, p.next, p.t0 + intendedAt(p.schedule, p.next));
+      const dueMs = intendedAt(p.schedule, p.next);
+      send(p, p.next, p.t0 + dueMs, dueMs);
       p.next += config.workers;
     }
     if (p.next < p.planned) {

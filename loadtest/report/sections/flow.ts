@@ -12,6 +12,7 @@ import {
   widestGapS,
   type LatencyStats,
   type TimePoint,
+  phaseBands,
 } from '../figures.ts';
 import { BASELINE_STYLE, num, section, table } from '../format.ts';
 import { barChart, escapeHtml, lineChart, type BarSeries, type Series } from '../svg.ts';
@@ -45,6 +46,7 @@ export function requestsSection(r: RunResult, base: RunResult | null): string {
   ];
   if (base) series.push(line('baseline: all requests/s', base.timeseries, (p) => p.requestRate, BASELINE_STYLE));
   const chart = lineChart('requests', 'Requests per second (gateway counters)', series, X_LABEL, 'per second', {
+    bands: phaseBands(r),
     empty: "No samples of the gateway's counters in this result file.",
     note: `What the gateway counted, ${cadence(r)}: every charge request it received, and those the queue took. The split by outcome, as the generator saw the answers, is beside it.`,
   });
@@ -80,6 +82,7 @@ export function queueSection(r: RunResult, base: RunResult | null): string {
       ? ''
       : ` Peak enqueue ${q.peakEnqueueRate === null ? 'not measured' : `${num(q.peakEnqueueRate, 0)}/s`}.`;
   const ratesChart = lineChart('enqueue-consume', 'Enqueue vs consume', rates, X_LABEL, 'messages/s', {
+    bands: phaseBands(r),
     ...zoom,
     integer: true,
     note: `${zoomNote} ${resolution}${peakRate}`,
@@ -91,6 +94,7 @@ export function queueSection(r: RunResult, base: RunResult | null): string {
         : 'not drained within the drain timeout'
       : `drained ${num(q.drainSeconds)} s after the burst`;
   const lagChart = lineChart('lag', 'Consumer lag: messages waiting', lag, X_LABEL, 'messages', {
+    bands: phaseBands(r),
     ...zoom,
     integer: true,
     empty: `Lag not measured: ${q.notMeasured?.peakLag ?? 'no order-service /metrics in this run'}.`,
@@ -119,6 +123,7 @@ export function stockSection(r: RunResult): string {
     return at === null ? [] : [{ x: at, label: s.product }];
   });
   const chart = lineChart('stock', 'Stock over time, with sell-out marks', series, X_LABEL, 'units left', {
+    bands: phaseBands(r),
     ...(window ? { window: { from: window.from, to: Math.max(window.to, ...marks.map((m) => m.x)) } } : {}),
     marks,
     marksSay: 'sold out',

@@ -4,7 +4,7 @@ import { verdictOf } from '../../verdict/verdict.ts';
 import { labelOf } from '../figures.ts';
 import { noisyOf } from '../compare.ts';
 import { facts, num, section, table, tick } from '../format.ts';
-import { generatorSentence, machineLine, scenarioLine, sellOutLine } from '../scenario.ts';
+import { generatorSentence, machineLine, mixOf, scenarioLine, sellOutLine, shapeOf } from '../scenario.ts';
 import { escapeHtml } from '../svg.ts';
 
 const BREACHES = ['oversold', 'stockMismatch', 'duplicates', 'lost', 'phantom', 'undersold'] as const;
@@ -106,7 +106,23 @@ export function scenarioSection(r: RunResult): string {
     ['sell-out', sellOut ? escapeHtml(sellOut) : 'not in this result file'],
     ['command', `<code>npm run load -- ${escapeHtml(r.command.join(' '))}</code>`],
   ];
-  return section('scenario', 'Scenario', `<ul id="scenario-list">${parts}</ul>${facts('scenario-table', rows)}`);
+  return section('scenario', 'Scenario', `<ul id="scenario-list">${parts}</ul>${facts('scenario-table', rows)}${phasesTable(r)}`);
+}
+
+/** A --scenario's phases: when, the rate shape, planned against achieved, and the request mix (none without one). */
+function phasesTable(r: RunResult): string {
+  if (!r.phases?.length) return '';
+  const rows = r.phases.map((p) => [
+    escapeHtml(p.name),
+    `${num(p.startS)}–${num(p.startS + p.durationS)} s`,
+    escapeHtml(shapeOf(p)),
+    `${num(p.planned)} (${num(p.plannedRps)}/s)`,
+    num(p.sent),
+    `${num(p.answered)} (${num(p.achievedRps)}/s)`,
+    num(p.failed),
+    escapeHtml(mixOf(p)),
+  ]);
+  return `${table('phases', ['phase', 'when', 'rate', 'planned', 'sent', 'answered', 'failed', 'mix'], rows)}<p class="note">Scenario ${escapeHtml(r.scenario?.name ?? '')} (${escapeHtml(r.scenario?.file ?? '')}). Requests are counted in the phase they were due in; achieved is answered over the phase's length. The time-axis charts below shade the phases.</p>`;
 }
 
 /** Where it ran, who else used the CPUs, and whether the generator kept up (sentences from scenario.ts). */

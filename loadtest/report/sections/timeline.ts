@@ -6,7 +6,7 @@
  */
 import { Outcome, OUTCOMES } from '../../driver/answers.ts';
 import type { RunResult } from '../../record/schema.ts';
-import { OUTCOME_NAMES, sellOuts } from '../figures.ts';
+import { OUTCOME_NAMES, phaseBands, sellOuts } from '../figures.ts';
 import { BASELINE_STYLE, notInFile } from '../format.ts';
 import { escapeHtml, lineChart, type Series, type SeriesStyle } from '../svg.ts';
 
@@ -30,6 +30,8 @@ const COLORS: Record<Outcome, string> = {
   [Outcome.REJECTED]: '#8c564b',
   [Outcome.UNCLASSIFIED]: '#e377c2',
   [Outcome.ERROR]: '#d62728',
+  [Outcome.PAGE_VIEW]: '#17becf',
+  [Outcome.ORDER_QUERY]: '#bcbd22',
 };
 
 /** One series over the seconds; a second without the figure is left out, never drawn as 0. */
@@ -56,6 +58,7 @@ export function latencyOverTime(r: RunResult, base: RunResult | null): string {
   if (base?.timeline) series.push(perSecond('baseline p99', base.timeline, (s) => s.latencyMs?.p99 ?? null, BASELINE_STYLE));
   const noBaseline = base && !base.timeline ? " The baseline's file has no timeline: not drawn." : '';
   return lineChart(id, title, series, X_LABEL, 'ms', {
+    bands: phaseBands(r),
     maxGap: ONE_SECOND,
     empty: 'No charge request was answered in any second: no latency to draw.',
     note: `Each second's answered charge requests, timed from their due time, at the second their answer came. A failed request has no latency (see the failed line of the answers per second); a second without an answer is a gap.${noBaseline}`,
@@ -79,6 +82,7 @@ export function outcomesOverTime(r: RunResult, base: RunResult | null): string {
     return at === null ? [] : [{ x: at, label: s.product }];
   });
   return lineChart(id, title, series, X_LABEL, 'answers/s', {
+    bands: phaseBands(r),
     integer: true,
     marks,
     marksSay: 'sold out',

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isPostgres, schemaOf } from './database.ts';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -50,6 +51,33 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('products');
     },
   },
+  /**
+   * PostgreSQL only: the order feed's sequence (SQLite's is its rowid, docs/design.md "PostgreSQL
+   * order store"). Several order services insert concurrently and commit in another order than their
+   * bigserial values were drawn, so a reader could see seq 10 committed, move its cursor past 9 and
+   * never see 9. Every INSERT into orders therefore first takes a transaction-scoped advisory lock
+   * (statement trigger, so no writer can forget it; keyed by the table's oid, so schemas in one
+   * database never wait on each other): seq values are drawn under the lock, which PostgreSQL releases
+   * only after the commit is visible, so seq order IS commit order and every snapshot sees a prefix.
+   */
+  '002_order_feed_sequence': {
+    async up(db) {
+      if (!isPostgres(db)) return;
+      await db.raw('ALTER TABLE orders ADD COLUMN seq bigserial');
+      await db.raw('CREATE UNIQUE INDEX orders_seq ON orders (seq)');
+      await db.raw(`CREATE FUNCTION orders_feed_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock(TG_RELID::bigint); RETURN NULL; END $$`);
+      await db.raw(
+        'CREATE TRIGGER orders_feed_lock BEFORE INSERT ON orders FOR EACH STATEMENT EXECUTE FUNCTION orders_feed_lock()',
+      );
+    },
+    async down(db) {
+      if (!isPostgres(db)) return;
+      await db.raw('DROP TRIGGER orders_feed_lock ON orders');
+      await db.raw('DROP FUNCTION orders_feed_lock()');
+      await db.raw('ALTER TABLE orders DROP COLUMN seq');
+    },
+  },
 };
 
 const migrationSource: Knex.MigrationSource<string> = {
@@ -62,6 +90,29 @@ const migrationSource: Knex.MigrationSource<string> = {
   },
 };
 
+/**
+ * Brings the schema up to date. On PostgreSQL several order services may start at once against one
+ * database: a session advisory lock (per schema) lets one migrate while the others wait, where knex's
+ * own migration lock would make them fail instead; the schema is created when missing.
+ */
 export async function migrate(db: Knex): Promise<void> {
-  await db.migrate.latest({ migrationSource });
+  if (!isPostgres(db)) {
+    await db.migrate.latest({ migrationSource });
+    return;
+  }
+  const schema = schemaOf(db);
+  const connection: unknown = await db.client.acquireConnection();
+  try {
+    await db.raw("SELECT pg_advisory_lock(hashtext('seckill-migrate:' || ?))", [schema]).connection(connection);
+    try {
+      // Only when missing: a role may own its schema without the right to create one.
+      const exists = await db('pg_catalog.pg_namespace').where('nspname', schema).first('oid');
+      if (!exists) await db.raw('CREATE SCHEMA ??', [schema]);
+      await db.migrate.latest({ migrationSource });
+    } finally {
+      await db.raw("SELECT pg_advisory_unlock(hashtext('seckill-migrate:' || ?))", [schema]).connection(connection);
+    }
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
 }
