@@ -2,7 +2,8 @@
  * `npm run dashboards:check`: evaluates every target of every panel of dashboards/*.json against a
  * Prometheus that scraped a real run, with Grafana's variables replaced by concrete values. Each
  * query must parse and return at least one finite sample over the run; broker-only queries are
- * reported as skipped (never silently) when no broker was scraped during the run.
+ * reported as skipped (never silently) when no broker was scraped during the run, and the Redis
+ * admission script timings when the gateways admitted from memory.
  *
  *   npm run dashboards:check -- [--url http://127.0.0.1:9095] [--start UNIX_S] [--end UNIX_S]
  * Defaults: the Prometheus that `npm run observe:start` recorded, from its start until now.
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { queryPrometheus, queryRange, type Series } from '../infra/prometheus/prometheus.ts';
 import { readState } from '../infra/prometheus/state.ts';
-import { BrokerMetric, ScrapeJob } from '../services/protocol/metricNames.ts';
+import { BrokerMetric, GatewayMetric, ScrapeJob } from '../services/protocol/metricNames.ts';
 import { PrometheusMetric } from './spec/externalMetrics.ts';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -131,9 +132,19 @@ async function brokerWasUp(url: string, start: number, end: number): Promise<boo
   return result.some((s) => s.values.some(([, v]) => v === '1'));
 }
 
+/** A query of the Redis admission scripts' timings: it has data only when the gateways admitted through Redis. */
+const REDIS_ONLY = new RegExp(`\\b${GatewayMetric.ADMISSION_SCRIPT_DURATION}`);
+
+/** Whether any gateway timed a Redis admission script in [start, end] (ADMISSION_STORE=redis). */
+async function redisAdmissionUsed(url: string, end: number): Promise<boolean> {
+  const result = await queryPrometheus(url, `count(${GatewayMetric.ADMISSION_SCRIPT_DURATION}_count > 0)`, end);
+  return result.length > 0;
+}
+
 export async function checkDashboards(options: { url: string; start: number; end: number; dir?: string }): Promise<QueryCheck[]> {
   const { url, start, end } = options;
   const broker = await brokerWasUp(url, start, end);
+  const redis = await redisAdmissionUsed(url, end);
   const rangeSeconds = Math.max(1, Math.round(end - start));
   const checks: QueryCheck[] = [];
   for (const { dashboard } of loadDashboards(options.dir)) {
@@ -155,6 +166,15 @@ export async function checkDashboards(options: { url: string; start: number; end
               expr,
               status: 'skipped',
               detail: `skipped: no broker in this run (${BROKER_UP} never 1)`,
+            });
+            continue;
+          }
+          if (!redis && REDIS_ONLY.test(expr)) {
+            checks.push({
+              ...base,
+              expr,
+              status: 'skipped',
+              detail: 'skipped: no Redis admission in this run (ADMISSION_STORE=memory)',
             });
             continue;
           }

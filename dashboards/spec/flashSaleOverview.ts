@@ -103,6 +103,30 @@ export const flashSaleOverview: DashboardSpec = {
           ],
         },
         {
+          title: 'Admissions per gateway',
+          description:
+            "Charges past the request rules per second, by gateway and outcome (queued, repeat, sold_out) and by who decided: local (this gateway's memory, no round trip) or store (the stock cache, or the Redis TAKE script with ADMISSION_STORE=redis).",
+          unit: 'reqps',
+          targets: [
+            {
+              expr: `sum by (instance, outcome, by) (rate(${GatewayMetric.ADMISSIONS}[${RATE}]))`,
+              legend: '{{instance}} {{outcome}} ({{by}})',
+            },
+          ],
+        },
+        {
+          title: 'Redis admission script p99 per gateway',
+          description:
+            'Round trip of the admission scripts to Redis (take, give back, release, load), p99 by gateway: the cost shared admission adds to a charge. No data with ADMISSION_STORE=memory.',
+          unit: 's',
+          targets: [
+            {
+              expr: `histogram_quantile(0.99, sum by (instance, script, le) (rate(${GatewayMetric.ADMISSION_SCRIPT_DURATION}_bucket[${RATE}])))`,
+              legend: '{{instance}} {{script}}',
+            },
+          ],
+        },
+        {
           title: 'Consumed per order service',
           description:
             'Messages per second each order service took to a final outcome: the consumer group sharing the queue (one line with the embedded queue).',

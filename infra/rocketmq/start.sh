@@ -50,7 +50,9 @@ storePathCommitLog=$ROCKETMQ_DATA_DIR/store/commitlog
 mappedFileSizeCommitLog=67108864
 mappedFileSizeConsumeQueue=400000
 mappedFileSizeTimerLog=8388608
-flushDiskType=ASYNC_FLUSH
+flushDiskType=$ROCKETMQ_FLUSH
+enablePopBufferMerge=$ROCKETMQ_POP_BUFFER_MERGE
+enablePopBatchAck=$ROCKETMQ_POP_BUFFER_MERGE
 # Topics are created here by the admin tool; consumer groups may appear on first use.
 autoCreateTopicEnable=false
 autoCreateSubscriptionGroup=true
@@ -58,6 +60,7 @@ diskMaxUsedSpaceRatio=90
 metricsExporterType=PROM
 metricsPromExporterHost=$ROCKETMQ_HOST
 metricsPromExporterPort=$ROCKETMQ_METRICS_PORT
+$ROCKETMQ_BROKER_CONF_EXTRA
 EOF
 
 cat >"$ROCKETMQ_DATA_DIR/conf/rmq-proxy.json" <<EOF
@@ -66,14 +69,18 @@ cat >"$ROCKETMQ_DATA_DIR/conf/rmq-proxy.json" <<EOF
   "namesrvAddr": "$ROCKETMQ_HOST:$ROCKETMQ_NAMESRV_PORT",
   "localServeAddr": "$ROCKETMQ_HOST",
   "grpcServerPort": $ROCKETMQ_PROXY_PORT,
-  "remotingListenPort": $ROCKETMQ_PROXY_REMOTING_PORT
+  "remotingListenPort": $ROCKETMQ_PROXY_REMOTING_PORT,
+  "grpcThreadPoolNums": $ROCKETMQ_PROXY_THREADS,
+  "grpcClientConsumerLongPollingBatchSize": $ROCKETMQ_RECEIVE_BATCH,
+  "enableBatchAck": $ROCKETMQ_POP_BUFFER_MERGE${ROCKETMQ_PROXY_JSON_EXTRA:+,
+  $ROCKETMQ_PROXY_JSON_EXTRA}
 }
 EOF
 
 # --- 3. JVM options ------------------------------------------------------------------------------------
 # user.home = data dir: the logback files shipped in the jars write to ${user.home}/logs/rocketmqlogs.
 JAVA_COMMON=(
-  -server -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow -XX:-UseLargePages
+  -server -XX:-OmitStackTraceInFastThrow -XX:-UseLargePages
   -Duser.home="$ROCKETMQ_DATA_DIR" -Drocketmq.home.dir="$ROCKETMQ_DATA_DIR"
   --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
   --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
@@ -101,7 +108,7 @@ check_port_free() {
 started_at=$(date +%s)
 if [[ -z "$namesrv_pid" ]]; then
   check_port_free "$ROCKETMQ_NAMESRV_PORT" "name server"
-  launch namesrv "${JAVA_COMMON[@]}" -Xms128m -Xmx128m -XX:MaxDirectMemorySize=64m \
+  launch namesrv "${JAVA_COMMON[@]}" -XX:+UseG1GC -Xms128m -Xmx128m -XX:MaxDirectMemorySize=64m \
     -Drmq.logback.configurationFile=rmq.namesrv.logback.xml \
     "$NAMESRV_CLASS" -c "$ROCKETMQ_DATA_DIR/conf/namesrv.properties"
 else
@@ -111,7 +118,7 @@ if [[ -z "$proxy_pid" ]]; then
   check_port_free "$ROCKETMQ_PROXY_PORT" "proxy gRPC"
   check_port_free "$ROCKETMQ_BROKER_PORT" "broker"
   check_port_free "$ROCKETMQ_METRICS_PORT" "broker metrics"
-  launch proxy "${JAVA_COMMON[@]}" -Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m \
+  launch proxy "${JAVA_COMMON[@]}" $ROCKETMQ_GC -Xms"$ROCKETMQ_HEAP" -Xmx"$ROCKETMQ_HEAP" -XX:MaxDirectMemorySize=256m \
     -Drmq.logback.configurationFile=rmq.proxy.logback.xml \
     "$PROXY_CLASS" -pm local -n "$ROCKETMQ_HOST:$ROCKETMQ_NAMESRV_PORT" \
     -bc "$ROCKETMQ_DATA_DIR/conf/broker.conf" -pc "$ROCKETMQ_DATA_DIR/conf/rmq-proxy.json"

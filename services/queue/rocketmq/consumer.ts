@@ -5,14 +5,13 @@ import servicePb from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_p
 import type { Logger } from '../../common/logger.ts';
 import { Pause } from '../../common/pause.ts';
 import type { BatchHandler, ConsumerLag, ConsumerOptions, Delivery, QueueConsumer } from '../transport.ts';
+import { FIRST_KEY_PROPERTY } from './batchSender.ts';
 import { clientLogger } from './clientLogger.ts';
 import type { RocketmqConfig } from './config.ts';
 import { fetchBrokerLag } from './lag.ts';
 import { startWithRetry } from './startup.ts';
 import { hardenTelemetry } from './telemetry.ts';
 
-/** The proxy answers at most 32 messages per receive (grpcClientConsumerLongPollingBatchSize). */
-const MAX_RECEIVE_BATCH = 32;
 const RECEIVE_BACKOFF_MS = { first: 100, max: 5000 };
 /** A rejected message becomes visible again after this delay, doubled per attempt up to the max. */
 const NACK_DELAY_MS = { first: 1000, max: 30_000 };
@@ -24,7 +23,7 @@ const CODE_OK = definitionPb.Code.OK;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Why SimpleConsumer and not PushConsumer (measured with ./bench.ts, see its header for figures):
+ * Why SimpleConsumer and not PushConsumer (measured with bench/rocketmqConsumer.ts, see its header for figures):
  * - our contract hands *batches* to one handler at a time and acks after it resolves; SimpleConsumer's
  *   receive/ack is exactly that, while PushConsumer calls a listener per message, concurrently, and
  *   acks per listener result: batching on top of it means parking every listener call on a shared
@@ -32,12 +31,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * - PushConsumer's consume service logs through its own egg-logger into ~/logs/rocketmq whatever
  *   `logger` the client is given (client 1.0.8, StandardConsumeService); SimpleConsumer logs only
  *   through ours.
- * - speed (bench.ts, 2 shared cores, same run, 10-20k messages): this consumer with 4 fetchers and
+ * - speed (bench/rocketmqConsumer.ts, 2 shared cores, same run, 10-20k messages): this consumer with 4 fetchers and
  *   batch acks drained 3,100-3,400 msg/s, with 1 fetcher 1,900-2,250, a bare PushConsumer whose
  *   listener returns at once 900-1,200. Before batch acks (one ack RPC per message) the 4-fetcher
  *   SimpleConsumer and PushConsumer were level (~1,500-1,700 msg/s): the acks were the cost.
  *
- * How it works: `fetchers` receive loops keep up to `fetchers` x 32 messages coming (long polling,
+ * How it works: `fetchers` receive loops keep up to `fetchers` x `receiveBatch` messages coming (long polling,
  * `awaitMs`), into a buffer of at most `maxBatch` messages; the handler loop takes up to `maxBatch` at
  * a time. Resolved → each message acked. Rejected → each message's invisible time is set to a short
  * backoff, so the broker redelivers it soon, with deliveryAttempt + 1 (the broker counts). A message
@@ -112,7 +111,7 @@ export class RocketmqConsumer implements QueueConsumer {
       }
       let views: MessageView[];
       try {
-        views = await this.client.receive(Math.min(MAX_RECEIVE_BATCH, this.options.maxBatch), this.config.invisibleMs);
+        views = await this.client.receive(Math.min(this.config.receiveBatch, this.options.maxBatch), this.config.invisibleMs);
       } catch (error) {
         failures++;
         // The first failures after a start are expected while the client's settings sync: keep them quiet.
@@ -164,7 +163,7 @@ export class RocketmqConsumer implements QueueConsumer {
 
   /**
    * Acks in one RPC per proxy and topic (AckMessageRequest carries many entries) instead of the
-   * client's one RPC per message: measured ~1.5x faster draining (bench.ts). A failed ack is not a loss:
+   * client's one RPC per message: measured ~1.5x faster draining (bench/rocketmqConsumer.ts). A failed ack is not a loss:
    * the broker redelivers the message after its invisible time (a duplicate the handler's idempotency
    * absorbs).
    */
@@ -253,7 +252,8 @@ export class RocketmqConsumer implements QueueConsumer {
 
 function toDelivery(view: MessageView): Delivery {
   return {
-    key: view.keys[0] ?? '',
+    // A batch's first message carries its key in a property instead (batchSender.ts says why).
+    key: view.keys[0] ?? view.properties.get(FIRST_KEY_PROPERTY) ?? '',
     payload: view.body.toString('utf8'),
     deliveryAttempt: view.deliveryAttempt ?? 1,
   };
