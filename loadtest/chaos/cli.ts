@@ -12,11 +12,12 @@ import { Interrupted, runLoad } from '../run/runLoad.ts';
 import type { RunResult } from '../record/schema.ts';
 import { UsageError } from '../verdict/thresholds.ts';
 import { ExitCode } from '../verdict/verdict.ts';
+import { loadScenario, planScenario, shippedScenarios } from '../scenarios/scenario.ts';
 import { chaosRun } from './schedule.ts';
 import { chaosTable, type ChaosRow } from './table.ts';
 
 /** Short runs by default: a chaos sweep is many runs. The load options given override these. */
-const DEFAULTS = ['--rps', '300', '--duration', '6s', '--warmup', '0s', '--products', '2', '--stock', '400'];
+const DEFAULTS = ['--rps', '300', '--warmup', '0s'];
 const FIXED = ['--quiet', '--min-rate-ratio', '0'];
 
 const HELP = `npm run chaos -- [--runs N] [--seed S] [load options]
@@ -24,7 +25,9 @@ const HELP = `npm run chaos -- [--runs N] [--seed S] [load options]
   --runs N      how many runs (default 20)
   --seed S      run i uses seed S+i for its fault schedule (default: random, printed)
   load options  as npm run load (--transport, --gateways, --order-services, --store, --admission,
-                --rps, --duration, ...); default ${DEFAULTS.join(' ')}; --fault is chosen here
+                --rps, ...); default ${DEFAULTS.join(' ')}; --fault is chosen here
+Each run drives one of the shipped scenarios (${shippedScenarios().join(', ')}), drawn from its seed;
+--scenario S fixes one, --duration T drives the constant --rps instead.
 Each run: 1–2 faults (kill, pause, restart of an order service, a gateway or, with --admission
 redis, the run's own redis-server; at 15–60 % of the measured phase), then the drain and the audit. Exit 0 all audits passed, 1 a breach, 3 could not run.
 `;
@@ -65,6 +68,12 @@ try {
   process.exit(ExitCode.USAGE);
 }
 const out = base.out === 'results' ? 'results/chaos' : base.out;
+const given = (flag: string) => args.load.some((a) => a === flag || a.startsWith(`${flag}=`));
+/** Without --scenario or --duration, each run draws one of the shipped scenarios (their length at this --rps). */
+const scenarios =
+  given('--scenario') || given('--duration')
+    ? undefined
+    : Object.fromEntries(shippedScenarios().map((name) => [name, planScenario(loadScenario(name), base.rps).durationMs]));
 console.error(
   `chaos: ${args.runs} runs from seed ${args.seed} (${base.transport}, ${base.gateways} gateway(s), ${base.orderServices} order service(s))`,
 );
@@ -74,12 +83,14 @@ for (let i = 0; i < args.runs; i += 1) {
   const seed = args.seed + i;
   const plan = chaosRun(seed, {
     durationMs: base.duration,
+    ...(scenarios ? { scenarios } : {}),
     gateways: base.gateways,
     orderServices: base.orderServices,
     redis: base.admission === 'redis',
   });
   const faultArgs = plan.faults.flatMap((f) => ['--fault', f]);
-  const runArgv = [...DEFAULTS, ...args.load, ...FIXED, ...faultArgs, '--out', out, '--label', `chaos-${seed}`];
+  const scenarioArgs = plan.scenario ? ['--scenario', plan.scenario] : [];
+  const runArgv = [...DEFAULTS, ...args.load, ...scenarioArgs, ...FIXED, ...faultArgs, '--out', out, '--label', `chaos-${seed}`];
   let result: RunResult | null = null;
   let error: string | null = null;
   try {
@@ -91,7 +102,7 @@ for (let i = 0; i < args.runs; i += 1) {
     }
     error = e instanceof Error ? e.message.split('\n')[0]! : String(e);
   }
-  const row: ChaosRow = { run: i + 1, seed, faults: plan.faults, result, error };
+  const row: ChaosRow = { run: i + 1, seed, scenario: plan.scenario ?? 'constant', faults: plan.faults, result, error };
   rows.push(row);
   console.error(chaosTable([row], { header: i === 0 }));
 }

@@ -3,13 +3,27 @@ import type { RunResult } from '../record/schema.ts';
 export interface ChaosRow {
   run: number;
   seed: number;
+  /** The scenario it drove, or `constant`. */
+  scenario: string;
   faults: string[];
   /** Null: the run could not run (`error` says why). */
   result: RunResult | null;
   error: string | null;
 }
 
-const COLUMNS = ['run', 'seed', 'audit', 'oversold', 'lost', 'dup', 'unconf', 'answering', 'drained', 'faults'] as const;
+const COLUMNS = [
+  'run',
+  'seed',
+  'scenario',
+  'audit',
+  'oversold',
+  'lost',
+  'dup',
+  'unconf',
+  'answering',
+  'drained',
+  'faults',
+] as const;
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${v} ms`);
 const maxOf = (values: readonly (number | null)[]) => {
@@ -26,6 +40,7 @@ function cells(row: ChaosRow): string[] {
   return [
     String(row.run),
     String(row.seed),
+    row.scenario,
     r.audit.passed ? 'PASS' : 'FAIL',
     String(r.audit.oversold),
     String(r.audit.lost),
@@ -38,10 +53,12 @@ function cells(row: ChaosRow): string[] {
 }
 
 /** Fixed widths, so that the rows printed one by one during the sweep line up with the header. */
-const WIDTHS = [3, 8, 7, 8, 4, 3, 6, 9, 9, 0];
+const WIDTHS = [3, 8, 14, 5, 8, 4, 3, 6, 9, 9, 0];
 
 function aligned(rows: readonly string[][]): string[] {
-  return rows.map((r) => r.map((c, i) => (i === COLUMNS.length - 1 ? c : c.padStart(WIDTHS[i] ?? 0))).join('  '));
+  return rows.map((r) =>
+    r.map((c, i) => (i === COLUMNS.length - 1 ? c : i === 2 ? c.padEnd(WIDTHS[i] ?? 0) : c.padStart(WIDTHS[i] ?? 0))).join('  '),
+  );
 }
 
 /** p50 and max of the values that were seen, or '-'. */

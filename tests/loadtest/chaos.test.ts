@@ -35,6 +35,20 @@ test('a chaos schedule is drawn from its seed alone, within the phase, one fault
   assert.ok(seen.size > 150, `schedules vary with the seed (${seen.size} distinct of 200)`);
 });
 
+test('without a fixed rate, each run draws a shipped scenario from its seed and places its faults in that scenario', () => {
+  const scenarios = { 'flash-sale': 17_000, 'sold-out-storm': 10_000, steady: 30_000 };
+  const drawn = new Map<string, number>();
+  for (let seed = 0; seed < 300; seed += 1) {
+    const plan = chaosRun(seed, { durationMs: 5_000, gateways: 1, orderServices: 1, redis: false, scenarios });
+    assert.deepEqual(chaosRun(seed, { durationMs: 5_000, gateways: 1, orderServices: 1, redis: false, scenarios }), plan);
+    const length = scenarios[plan.scenario as keyof typeof scenarios];
+    assert.ok(length, `seed ${seed}: a shipped scenario (${plan.scenario})`);
+    drawn.set(plan.scenario ?? '', (drawn.get(plan.scenario ?? '') ?? 0) + 1);
+    for (const f of plan.faults.map(parseFault)) assert.ok(f.atMs >= length * 0.15 && f.atMs <= length * 0.8, f.text);
+  }
+  assert.equal(drawn.size, 3, `every scenario drawn: ${JSON.stringify(Object.fromEntries(drawn))}`);
+});
+
 describe('npm run chaos: a short sweep, every run audited', async () => {
   for (const transport of await transportsUnderTest()) {
     test(`3 runs on ${transport}: every audit passes, the table and totals are printed`, { timeout: 300_000 }, async () => {
@@ -47,9 +61,9 @@ describe('npm run chaos: a short sweep, every run audited', async () => {
           ),
         );
         assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-        const rows = run.stdout.split('\n').filter((l) => /^\s+\d+\s+\d+\s+PASS/.test(l));
+        const rows = run.stdout.split('\n').filter((l) => /^\s+\d+\s+\d+\s+constant\s+PASS/.test(l));
         assert.equal(rows.length, 3, run.stdout);
-        for (const seed of [7, 8, 9]) assert.match(run.stdout, new RegExp(`^\\s+\\d\\s+${seed}\\s+PASS`, 'm'));
+        for (const seed of [7, 8, 9]) assert.match(run.stdout, new RegExp(`^\\s+\\d\\s+${seed}\\s+constant\\s+PASS`, 'm'));
         const totals =
           /runs 3 \(0 could not run\), audits passed 3; faults applied (\d+) of (\d+); oversold 0, lost 0, duplicates 0/.exec(
             run.stdout,
