@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort, isAlive } from './processes.ts';
+import { freePort, isAlive, sendSignal, signalStop } from './processes.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** First start may download ~90 MB of jars from Maven Central, then ~20-35 s to boot on 2 cores. */
@@ -234,18 +234,10 @@ export class PrivateBroker {
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const pid = this.pid;
     if (pid === undefined) return;
-    const send = (name: NodeJS.Signals) => {
-      try {
-        process.kill(pid, name);
-      } catch {
-        // already exited
-      }
-    };
-    send(signal);
-    if (signal !== 'SIGKILL') send('SIGCONT');
+    signalStop(pid, signal);
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (isAlive(pid)) {
-      if (Date.now() > deadline) send('SIGKILL');
+      if (Date.now() > deadline) sendSignal(pid, 'SIGKILL');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

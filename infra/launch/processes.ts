@@ -85,18 +85,8 @@ export class Child {
     if (!child || !this.running || child.pid === undefined) return;
     const pid = child.pid;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    // It may exit between the check and the signal: ESRCH then means "already gone".
-    const send = (name: NodeJS.Signals) => {
-      try {
-        process.kill(pid, name);
-      } catch {
-        // already exited
-      }
-    };
-    send(signal);
-    // A SIGSTOPped process (crash tests) acts on no signal but SIGKILL until it is continued.
-    if (signal !== 'SIGKILL') send('SIGCONT');
-    const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => send('SIGKILL'), STOP_TIMEOUT_MS);
+    signalStop(pid, signal);
+    const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => sendSignal(pid, 'SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
   }
@@ -194,6 +184,24 @@ export async function freePort(): Promise<number> {
       server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** Sends a signal to a process that may have exited meanwhile (ESRCH then means "already gone"). */
+export function sendSignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already exited
+  }
+}
+
+/**
+ * The first step of stopping a process: `signal`, and SIGCONT after it unless it is SIGKILL, since a
+ * SIGSTOPped process (a pause fault, the crash tests) acts on no other signal until it is continued.
+ */
+export function signalStop(pid: number, signal: NodeJS.Signals): void {
+  sendSignal(pid, signal);
+  if (signal !== 'SIGKILL') sendSignal(pid, 'SIGCONT');
 }
 
 /** True while a process with this PID exists (signal 0 checks without sending anything). */

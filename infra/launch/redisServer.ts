@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { waitFor } from './processes.ts';
+import { sendSignal, signalStop, waitFor } from './processes.ts';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -93,16 +93,8 @@ export class RedisServer {
     const pid = this.pid;
     if (!child || pid === undefined) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const send = (name: NodeJS.Signals) => {
-      try {
-        process.kill(pid, name);
-      } catch {
-        // already exited
-      }
-    };
-    send(signal);
-    if (signal !== 'SIGKILL') send('SIGCONT');
-    const timer = setTimeout(() => send('SIGKILL'), STOP_TIMEOUT_MS);
+    signalStop(pid, signal);
+    const timer = setTimeout(() => sendSignal(pid, 'SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
   }
