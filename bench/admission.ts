@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import { launchServices, ONE_CLIENT_ADDRESS, type LaunchedServices } from '../infra/launch/services.ts';
 import { GatewayMetric } from '../services/protocol/metricNames.ts';
 import { parsePrometheusText, valueOf } from '../services/protocol/promText.ts';
+import { cpuMs } from './procCpu.ts';
 import { compareRedisClients } from './redisClients.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -33,6 +34,12 @@ const AIM = { soldOut: 0.9, accept: 0.6 };
 
 interface Throughput {
   rps: number;
+  /**
+   * CPU ms (user + system, from /proc) the stack's processes used during the round, per 202 answer:
+   * gateway + order service (+ the Redis server for the redis shop). The order service consumes
+   * behind the answers: what one round leaves queued it pays in the next, which evens out over rounds.
+   */
+  cpuMsPerAccepted: number | null;
   p99Ms: number;
   /** Responses by HTTP status: an accept path answers 202 only, a sold-out path 409 only. */
   statuses: Record<string, number>;
@@ -49,10 +56,22 @@ const chargeRequest = (prodId: string): autocannon.Request => ({
   setupRequest: (request) => ({ ...request, body: `userPhoneNum=${phone(buyer++)}&prodId=${prodId}&chargePrice=1.00` }),
 });
 
-async function throughput(url: string, prodId: string, duration: number): Promise<Throughput> {
+/** CPU ms the processes have used so far (a process that is gone counts 0). */
+const cpuOf = (pids: readonly number[]) => pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+
+async function throughput(url: string, prodId: string, duration: number, pids: readonly number[]): Promise<Throughput> {
+  const cpuBefore = cpuOf(pids);
   const result = await autocannon({ url, connections: CONNECTIONS, duration, requests: [chargeRequest(prodId)] });
+  const cpuUsed = cpuOf(pids) - cpuBefore;
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
-  return { rps: Math.round(result.requests.average), p99Ms: result.latency.p99, statuses, errors: result.errors };
+  const accepted = statuses['202'] ?? 0;
+  return {
+    rps: Math.round(result.requests.average),
+    p99Ms: result.latency.p99,
+    statuses,
+    errors: result.errors,
+    cpuMsPerAccepted: accepted > 0 ? Number((cpuUsed / accepted).toFixed(3)) : null,
+  };
 }
 
 const TARGETS = ['memoryAccept', 'redisAccept', 'memorySoldOut', 'redisSoldOut'] as const;
@@ -106,11 +125,17 @@ async function main(): Promise<void> {
   try {
     const redisShop = await shop('redis', prefix);
     try {
+      // The processes each shop's accepted orders cost: its gateway and order service, and Redis for the redis shop.
+      const pidsOf = (launched: LaunchedServices, extra: number[] = []) =>
+        [launched.gateway.pid, launched.order.pid, ...extra].filter((pid): pid is number => pid !== undefined);
+      const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1] ?? NaN);
+      const memoryPids = pidsOf(memory);
+      const redisPids = pidsOf(redisShop, Number.isInteger(redisPid) ? [redisPid] : []);
       const drive: Record<Target, (seconds: number) => Promise<Throughput>> = {
-        memoryAccept: (s) => throughput(memory.gateway.url, 'open', s),
-        redisAccept: (s) => throughput(redisShop.gateway.url, 'open', s),
-        memorySoldOut: (s) => throughput(memory.gateway.url, 'gone', s),
-        redisSoldOut: (s) => throughput(redisShop.gateway.url, 'gone', s),
+        memoryAccept: (s) => throughput(memory.gateway.url, 'open', s, memoryPids),
+        redisAccept: (s) => throughput(redisShop.gateway.url, 'open', s, redisPids),
+        memorySoldOut: (s) => throughput(memory.gateway.url, 'gone', s, memoryPids),
+        redisSoldOut: (s) => throughput(redisShop.gateway.url, 'gone', s, redisPids),
       };
       for (const target of TARGETS) await drive[target](WARMUP_SECONDS);
       for (let i = 0; i < ROUNDS; i += 1) {
@@ -174,6 +199,12 @@ async function main(): Promise<void> {
     },
   ]);
   console.log(`mean TAKE script round trip seen by the redis gateway: ${takeMs} ms`);
+  const cpuPerAccepted = (t: Target) =>
+    median(rounds.flatMap((r) => (r[t].cpuMsPerAccepted === null ? [] : [r[t].cpuMsPerAccepted])));
+  const cpu = { memory: cpuPerAccepted('memoryAccept'), redis: cpuPerAccepted('redisAccept') };
+  console.log(
+    `CPU per accepted request (median of rounds): memory admission ${cpu.memory} ms (gateway + order service), redis admission ${cpu.redis} ms (gateway + order service + Redis server): ${(cpu.redis / cpu.memory).toFixed(2)} ×`,
+  );
 
   console.log('\nRedis clients on the TAKE script (bench/redisClients.ts):');
   const clients = await compareRedisClients();
@@ -190,6 +221,7 @@ async function main(): Promise<void> {
     ratios: { redisAcceptOverMemory: accept, redisSoldOutOverMemory: soldOut },
     aims: AIM,
     meanTakeMs: takeMs,
+    cpuMsPerAccepted: cpu,
     redisClients: clients,
   };
   fs.mkdirSync(path.join(ROOT, 'results'), { recursive: true });
