@@ -207,13 +207,12 @@ export class OrderRepository {
     }
   }
 
+  /** What admission needs of each product, and no more (the internal API answers with it). */
   async listProducts(db: Knex = this.db): Promise<Product[]> {
-    const rows = await db('products').select('*').orderBy('id');
+    const rows = await db('products').select('id', 'price_cents', 'stock', 'sale_starts_at', 'sale_ends_at').orderBy('id');
     return rows.map((row) => ({
       id: row.id,
-      name: row.name,
       priceCents: Number(row.price_cents),
-      initialStock: Number(row.initial_stock),
       stock: Number(row.stock),
       saleStartsAt: row.sale_starts_at === null ? null : Number(row.sale_starts_at),
       saleEndsAt: row.sale_ends_at === null ? null : Number(row.sale_ends_at),

@@ -5,11 +5,10 @@ import { OrderStatus } from './codes.ts';
  * The order service's internal API, as the gateway reads it. Validated on the gateway's side too:
  * the order service is another process, and its answers are an edge like any other.
  */
+/** A product as admission needs it: no more than that leaves the order service (issue 10). */
 const productSchema = z.object({
   id: z.string(),
-  name: z.string(),
   priceCents: z.number().int().nonnegative(),
-  initialStock: z.number().int().nonnegative(),
   stock: z.number().int().nonnegative(),
   saleStartsAt: z.number().int().nullable(),
   saleEndsAt: z.number().int().nullable(),

@@ -160,6 +160,11 @@ describe('both services answer with envelopes and keep /internal closed', () => 
     assert.equal(direct.kind === 'answer' && direct.answer.status, 200);
     const products = await rawRequest(order, get('/internal/products', auth));
     assert.equal(products.kind === 'answer' && products.answer.status, 200);
+    // No more than admission needs: no names, no initial stock.
+    const listed = (JSON.parse(products.kind === 'answer' ? products.answer.body : '{}') as { products: object[] }).products;
+    assert.ok(listed.length > 0);
+    for (const product of listed)
+      assert.deepEqual(Object.keys(product).sort(), ['id', 'priceCents', 'saleEndsAt', 'saleStartsAt', 'stock']);
   });
 
   it("the issue's inputs are refused through the gateway, form and JSON", async () => {

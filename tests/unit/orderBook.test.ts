@@ -7,9 +7,7 @@ import { OrderStatus } from '../../services/protocol/codes.ts';
 
 const product = (stock: number): Product => ({
   id: 'p',
-  name: 'P',
   priceCents: 100,
-  initialStock: 3,
   stock,
   saleStartsAt: null,
   saleEndsAt: null,
