@@ -2,6 +2,7 @@
  * The real proof, through the load harness (what `npm run dashboards:prove` runs): the CLI starts the
  * services and a Prometheus scraping them, drives a short flash sale, drains, audits, then checks
  * every dashboard query over the run's window and writes the HTML snapshot before Prometheus stops.
+ * Two gateways sharing admission in Redis, so that the per-gateway and Redis panels have data too.
  * Every query must return data (broker panels are skipped on the embedded queue), and the snapshot
  * must render as non-blank charts in headless Chromium.
  */
@@ -10,12 +11,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { parseRunResult, type RunResult } from '../../loadtest/record/schema.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
+import { NO_REDIS, redisForTests, type RedisUnderTest } from '../support/redis.ts';
 import { haveChromium, havePrometheus, unavailable } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,12 +25,16 @@ const OUT_DIR = mkdtempSync(path.join(tmpdir(), 'seckill-proof-'));
 const SNAPSHOT = path.join(OUT_DIR, 'snapshot.html');
 
 let proof: RunResult | undefined;
+let redis: RedisUnderTest | undefined;
+after(async () => redis?.stop());
 
 test('every dashboard query returns data from a real harness run', { timeout: 180_000 }, async (t) => {
   const missing = ['services/gateway/main.ts', 'services/order/main.ts'].filter((f) => !existsSync(path.join(ROOT, f)));
   if (missing.length) return unavailable(t, `services not written yet: ${missing.join(', ')}`);
   if (!havePrometheus(t)) return;
-  // The arguments of `npm run dashboards:prove`, plus where to write.
+  redis = await redisForTests('the dashboards proof');
+  if (!redis) return unavailable(t, NO_REDIS);
+  // The arguments of `npm run dashboards:prove`, plus two gateways on Redis admission and where to write.
   const args = [
     '--import',
     'tsx',
@@ -43,8 +49,10 @@ test('every dashboard query returns data from a real harness run', { timeout: 18
     '--stock',
     '200',
   ];
+  args.push('--gateways', '2', '--admission', 'redis');
   args.push('--min-rate-ratio', '0', '--label', 'proof', '--out', OUT_DIR, '--snapshot', SNAPSHOT, '--quiet');
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, timeout: 170_000 }).catch(
+  const env = { ...process.env, REDIS_URL: redis.url };
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, env, timeout: 170_000 }).catch(
     (error: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`harness run failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
     },
@@ -77,6 +85,10 @@ test('every dashboard query returns data from a real harness run', { timeout: 18
   const warmupSold = proof.warmup?.queued ?? 0;
   assert.equal(value('Orders placed'), proof.orders.succeeded + warmupSold);
   assert.equal(proof.orders.succeeded, 600);
+  // Both gateways served charges, and admitted through Redis.
+  const perGateway = dashboards.checks.find((c) => c.panel === 'Charges per gateway');
+  assert.equal(Object.keys(perGateway?.values ?? {}).length, 2, JSON.stringify(perGateway?.values));
+  assert.equal(dashboards.checks.find((c) => c.panel === 'Redis admission script p99 per gateway')?.status, 'ok');
   assert.ok(existsSync(SNAPSHOT), 'no snapshot written');
 });
 
