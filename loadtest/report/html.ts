@@ -8,6 +8,7 @@ import { baselineSection } from './sections/baseline.ts';
 import { codesSection, warmupSection } from './sections/answers.ts';
 import { pipelineSection, queueSection, requestsSection, stockSection } from './sections/flow.ts';
 import { header, machineSection, scenarioSection, titleOf, verdictSection } from './sections/head.ts';
+import { faultsSection } from './sections/faults.ts';
 import { distributionSection, statisticsSection } from './sections/latency.ts';
 import { escapeHtml } from './svg.ts';
 
@@ -54,6 +55,7 @@ export function renderReport(input: ReportInput): string {
     queueSection(r, base),
     stockSection(r),
     pipelineSection(r, base),
+    faultsSection(r),
     codesSection(r),
     warmupSection(r),
     machineSection(r),

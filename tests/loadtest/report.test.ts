@@ -253,6 +253,54 @@ test('the report is self-contained, titled for people, and says what an older re
   assert.match(oldHtml, /first "sold out" answer is not in this result file/);
 });
 
+test('faults: a row each, with its timing and recovery; one not applied is marked', () => {
+  const fault = {
+    action: 'kill' as const,
+    target: 'gateway' as const,
+    plannedAtS: 2,
+    forS: 1,
+    errors: 12,
+    unavailable: 3,
+    error: null,
+  };
+  const run = structuredClone(sampleRun());
+  run.faults = [
+    {
+      ...fault,
+      spec: 'kill:gateway#2@2s+1s',
+      instance: 2,
+      appliedAtS: 2.1,
+      backAtS: 4.6,
+      acceptAnsweredAfterMs: 2600,
+      lagZeroAfterMs: 5100,
+    },
+    {
+      ...fault,
+      spec: 'kill:gateway#3@2s+1s',
+      instance: 3,
+      appliedAtS: null,
+      backAtS: null,
+      acceptAnsweredAfterMs: null,
+      lagZeroAfterMs: null,
+      error: 'gateway#3: the run started 2 gateway process(es)',
+    },
+  ];
+  const html = renderReport({ result: parseRunResult(JSON.parse(JSON.stringify(run))), name: 'faulted' });
+  const rows =
+    /<table id="faults-table">.*?<tbody>(.*?)<\/tbody>/s
+      .exec(html)?.[1]
+      ?.split('</tr>')
+      .filter((r) => r.includes('<td>')) ?? [];
+  assert.equal(rows.length, 2);
+  assert.match(
+    rows[0]!,
+    /kill:gateway#2@2s\+1s.*kill gateway#2.*2\.1 s.*4\.6 s.*<td>12<\/td><td>3<\/td><td>2\.6 s<\/td><td>5\.1 s<\/td>/s,
+  );
+  assert.match(rows[1]!, /class="bad".*not applied.*the run started 2 gateway process/s);
+  // A run without faults has no such section.
+  assert.doesNotMatch(renderReport({ result: sampleRun(), name: 'plain' }), /id="faults"/);
+});
+
 test('a run against a target without /metrics, on a noisy machine, mostly failing: each missing figure says so', () => {
   const r = fullRun({ passed: false });
   r.config = { ...r.config, target: 'http://10.0.0.5:8070' };
