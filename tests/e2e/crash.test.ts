@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hasOrders, readTally, waitForTally } from '../support/invariants.ts';
-import { charge, phone, queryOrder, Services, waitFor, type Answer } from '../support/services.ts';
+import { charge, chargeBurst, phone, queryOrder, Services, waitFor, type Answer } from '../support/services.ts';
 import { transportsUnderTest } from '../support/transports.ts';
 
 const PRODUCT = { id: 'crash_1', name: 'Crash phone', price: '99.00', stock: 300 };
 const DRAIN_TIMEOUT_MS = 90_000;
 
-/** Fires `count` distinct buyers starting at `from`; a request cut by a crash is recorded as status 0. */
-async function burst(url: string, from: number, count: number): Promise<Map<string, Answer>> {
-  const answers = new Map<string, Answer>();
-  await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const p = phone(from + i);
-      try {
-        answers.set(p, await charge(url, { userPhoneNum: p, prodId: PRODUCT.id, chargePrice: PRODUCT.price }));
-      } catch {
-        answers.set(p, { status: 0, code: 0, msg: 'connection cut', data: null });
-      }
-    }),
-  );
-  return answers;
-}
+const burst = (url: string, from: number, count: number) => chargeBurst(url, PRODUCT, from, count);
 
 function queuedIds(answers: Map<string, Answer>): Set<string> {
   return new Set([...answers.values()].filter((a) => a.code === 10000).map((a) => String(a.data?.orderId)));

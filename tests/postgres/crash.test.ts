@@ -4,27 +4,13 @@ import type { Knex } from 'knex';
 import { OrderRepository } from '../../services/order/repository.ts';
 import { openPostgresDatabase } from '../../services/order/store/database.ts';
 import { createTestDatabase, postgresSkip, type TestDatabase } from '../support/postgres.ts';
-import { charge, phone, Services, waitFor, type Answer } from '../support/services.ts';
+import { chargeBurst, Services, waitFor } from '../support/services.ts';
 import { transportsUnderTest } from '../support/transports.ts';
 
 const PRODUCT = { id: 'crash_pg', name: 'Crash phone', price: '99.00', stock: 300 };
 const DRAIN_TIMEOUT_MS = 90_000;
 
-/** Fires `count` distinct buyers starting at `from`; a request cut by a crash is recorded as status 0. */
-async function burst(url: string, from: number, count: number): Promise<Map<string, Answer>> {
-  const answers = new Map<string, Answer>();
-  await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const p = phone(from + i);
-      try {
-        answers.set(p, await charge(url, { userPhoneNum: p, prodId: PRODUCT.id, chargePrice: PRODUCT.price }));
-      } catch {
-        answers.set(p, { status: 0, code: 0, msg: 'connection cut', data: null });
-      }
-    }),
-  );
-  return answers;
-}
+const burst = (url: string, from: number, count: number) => chargeBurst(url, PRODUCT, from, count);
 
 /** The order store's own view, read from PostgreSQL: order ids written, dead letters, and the invariant audit. */
 async function readStore(db: Knex) {

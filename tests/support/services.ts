@@ -96,6 +96,30 @@ export async function queryOrder(gatewayUrl: string, userPhoneNum: string, prodI
   return { status: response.status, ...json };
 }
 
+/**
+ * `count` distinct buyers (phones from `from` on) charging `product` at once; a request cut by a
+ * crash is recorded as status 0, code 0 ("connection cut"). By phone.
+ */
+export async function chargeBurst(
+  url: string,
+  product: { id: string; price: string },
+  from: number,
+  count: number,
+): Promise<Map<string, Answer>> {
+  const answers = new Map<string, Answer>();
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const p = phone(from + i);
+      try {
+        answers.set(p, await charge(url, { userPhoneNum: p, prodId: product.id, chargePrice: product.price }));
+      } catch {
+        answers.set(p, { status: 0, code: 0, msg: 'connection cut', data: null });
+      }
+    }),
+  );
+  return answers;
+}
+
 export function phone(i: number): string {
   return `139${String(i).padStart(8, '0')}`;
 }
